@@ -1,0 +1,50 @@
+"""Reading CLI inputs (arguments, files or stdin) with clear errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bilingual_lm.errors import InputError
+
+
+def read_text_file(path: str | Path) -> str:
+    """The whole file as UTF-8 text, or an InputError naming the problem."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+
+
+def read_stdin() -> str:
+    """Standard input as UTF-8 text."""
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"<stdin>: not valid UTF-8 (byte {error.start})") from None
+
+
+def gather_texts(texts: tuple[str, ...], files: tuple[str, ...]) -> list[str]:
+    """Texts from arguments, else from files (one text per non-empty line), else stdin lines.
+
+    Every text must hold something other than whitespace.
+    """
+    gathered = list(texts)
+    for path in files:
+        gathered += [line for line in read_text_file(path).splitlines() if line.strip()]
+    if not texts and not files:
+        gathered = [line for line in read_stdin().splitlines() if line.strip()]
+        if not gathered:
+            raise InputError("no text given (pass TEXT arguments, --file, or text on stdin)")
+    for text in gathered:
+        if not text.strip():
+            raise InputError("empty or whitespace-only text")
+    return gathered

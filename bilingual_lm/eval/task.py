@@ -1,0 +1,52 @@
+"""The in-memory form of an eval task (loaded from YAML by `bilingual_lm.eval.loader`).
+
+Three kinds of task:
+
+* ``choice``: each item asks a question whose answer is one of a set of candidate concepts. Prompts and
+  candidate surface forms exist in every language, aligned by concept id (an ISO code, say), so every
+  item is scored under each prompt-language × answer-language condition (zh→zh, zh→en, en→zh, en→en),
+  restricted to `Task.conditions` when the task lists them (translation choice: zh→en and en→zh).
+* ``parallel``: each item is the same meaning written in each language (`Item.prompts`); the eval compares
+  the information cost (bits per character and per byte) of the two sides.
+* ``open``: each item is an open prompt per language; the eval reads the next-token distribution
+  (entropy, language fidelity) and seeded samples (distinct-n, type/token).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One answer concept with its surface form in each language, e.g. JPY: {zh: 日元, en: Japanese yen}."""
+
+    id: str
+    surface: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question: its prompt per language, the candidate concepts and the gold concept id."""
+
+    id: str
+    prompts: dict[str, str]
+    candidates: tuple[Candidate, ...] = ()
+    gold: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Task:
+    """A named set of items of one kind, with the templates and hash that identify its prompts."""
+
+    name: str
+    kind: str  # "choice" | "parallel" | "open"
+    description: str
+    source: str
+    templates: dict[str, dict[str, str]]  # e.g. {"prompt": {"zh": ..., "en": ...}, "answer": {...}}
+    items: list[Item]
+    template_hash: str  # sha256 of the canonical JSON of `templates`
+    path: str = ""
+    group: str = ""  # the relation or family the task reports under (e.g. "cldr")
+    conditions: tuple[tuple[str, str], ...] = ()  # allowed (prompt_lang, answer_lang); empty = all
