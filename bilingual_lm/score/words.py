@@ -40,7 +40,7 @@ def align_words(text: str, tokens: Sequence[TokenScore], words: Sequence[Token])
     # 2. Assign every token to a group (or a unit of its own when its span is empty).
     members: dict[int, list[TokenScore]] = {first: [] for first in firsts}
     units: list[tuple[int, WordScore]] = []
-    for token, covered in zip(tokens, token_words):
+    for token, covered in zip(tokens, token_words, strict=True):
         if token.start == token.end:
             units.append((token.start, WordScore(token.text, token.start, token.end, token.logprob, "", 1)))
             continue
