@@ -50,3 +50,6 @@ class Task:
     path: str = ""
     group: str = ""  # the relation or family the task reports under (e.g. "cldr")
     conditions: tuple[tuple[str, str], ...] = ()  # allowed (prompt_lang, answer_lang); empty = all
+    languages: tuple[str, ...] = ()  # the languages every prompt and surface form is given in
+    license: str = ""  # the licence of the source data
+    default_limit: int | None = None  # items the `default` suite runs (the first ones); None = not in it

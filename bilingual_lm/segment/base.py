@@ -60,4 +60,4 @@ def get_segmenter(name: str, **options) -> Segmenter:
 
 
 def _load_builtin() -> None:
-    from bilingual_lm.segment import chars, chinese, english, mixed  # noqa: F401  (registers them)
+    from bilingual_lm.segment import chars, chinese, english, mixed, space  # noqa: F401  (registers them)

@@ -1,0 +1,122 @@
+"""`blm eval`: how the prompt's language changes what a model says (`blm eval --lang zh,en`)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from bilingual_lm.errors import InputError
+from bilingual_lm.score.registry import DEFAULT_TRANSFORMER
+
+
+def default_output_dir(model: str) -> Path:
+    """blm-results/<model>-<UTC timestamp>."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(model).name if ":" not in model else model).strip("-")
+    return Path("blm-results") / f"{slug}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
+
+
+def _task_names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise InputError("--tasks: no task names given")
+    return names
+
+
+def _list_tasks(tasks_dir: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from bilingual_lm.eval.loader import discover_tasks, load_tasks
+
+    names = list(discover_tasks(tasks_dir))
+    table = Table("task", "kind", "items", "group", "description", title="eval tasks")
+    for task in load_tasks(names, tasks_dir=tasks_dir):
+        table.add_row(task.name, task.kind, str(len(task.items)), task.group, task.description)
+    Console().print(table)
+
+
+@click.group("eval", invoke_without_command=True)
+@click.option("--model", "-m", default=DEFAULT_TRANSFORMER, show_default=True,
+              help="ngram:PATH, hf:PATH_OR_ID, gguf:PATH or gemma3-270m.")
+@click.option("--lang", default="zh,en", show_default=True,
+              help="Languages: zh,en for the 2×2 design; one language runs the per-language metrics only.")
+@click.option("--tasks", default=None, help="Comma-separated task names [default: the default suite].")
+@click.option("--tasks-dir", type=click.Path(), default=None, help="Also load tasks from this directory.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score the first N items of each task.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None)
+@click.option("--device", default=None, help="cpu, cuda, mps [default: automatic].")
+@click.option("--output-dir", type=click.Path(), default=None,
+              help="Results directory [default: blm-results/<model>-<timestamp>].")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seeds sampling and the bootstrap.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples for the 95% CIs (0: none).")
+@click.option("--overwrite", is_flag=True, help="Replace results of a different run in --output-dir.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the request cache.")
+@click.option("--list-tasks", is_flag=True, help="List the tasks and exit.")
+@click.pass_context
+def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, output_dir, seed, bootstrap,
+                 overwrite, no_cache, list_tasks):
+    """Score the eval tasks under each prompt × answer language and report how the languages differ.
+
+    Subcommand: `blm eval report RESULTS_DIR` re-renders a results directory without rescoring.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if list_tasks:
+        _list_tasks(tasks_dir)
+        return
+    from rich.console import Console
+
+    from bilingual_lm.eval import distributed, report
+    from bilingual_lm.eval.evaluate import evaluate, parse_langs, runnable_tasks
+    from bilingual_lm.eval.loader import load_tasks
+    from bilingual_lm.score.registry import load_scorer
+
+    langs = parse_langs(lang)
+    names = _task_names(tasks)
+    selected, notes = runnable_tasks(load_tasks(names, tasks_dir=tasks_dir), langs, explicit=names is not None)
+    if not selected:
+        raise InputError("no task to run")
+    output = Path(output_dir) if output_dir else default_output_dir(model)
+    group = distributed.process_group()
+    options = {"lang": "auto"}
+    if group.device(device):
+        options["device"] = group.device(device)
+    stderr = Console(stderr=True)
+    for note in notes:
+        stderr.print(f"blm: note: {note}", highlight=False)
+    loading = time.perf_counter()
+    scorer = load_scorer(model, **options)
+    load_seconds = time.perf_counter() - loading
+    results = evaluate(
+        scorer, selected, langs, model_spec=model, output_dir=output, seed=seed, n_bootstrap=bootstrap,
+        limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=True,
+        notes=notes, load_seconds=load_seconds, group=group,
+    )
+    if results is None:
+        return
+    report.print_summary(results)
+    click.echo(f"results: {output}/ (results.json, samples.jsonl, report.md, plots)", err=True)
+
+
+@eval_command.command("report")
+@click.argument("results_dir", type=click.Path())
+@click.option("--norm", type=click.Choice(["none", "char"]), default=None,
+              help="Length normalisation of the candidate scores [default: the run's primary one].")
+def report_command(results_dir, norm):
+    """Re-render report.md, the plots and the summary table of RESULTS_DIR, without rescoring."""
+    from bilingual_lm.eval import plots, report
+    from bilingual_lm.eval.results import read_results
+
+    results, records = read_results(results_dir)
+    if norm:
+        results["conventions"]["primary_length_normalisation"] = norm
+    report.write_report(Path(results_dir), results)
+    plots.write_plots(Path(results_dir), results, records)
+    report.print_summary(results)

@@ -1,0 +1,69 @@
+"""`blm ngram train`: estimate an n-gram model from text files and write it as ARPA or native `.blm`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bilingual_lm.errors import InputError
+
+
+@click.group()
+def ngram() -> None:
+    """Train n-gram language models."""
+
+
+@ngram.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--order", "-n", type=int, default=3, show_default=True, help="n-gram order (1 or more).")
+@click.option("--smoothing", "-s", default="kn", show_default=True,
+              help="kn (modified Kneser-Ney, as KenLM), wb (Witten-Bell), addk, mle or stupid (backoff).")
+@click.option("--k", type=float, default=1.0, show_default=True, help="k for add-k smoothing.")
+@click.option("--alpha", type=float, default=0.4, show_default=True, help="α for stupid backoff.")
+@click.option("--lang", default="auto", show_default=True,
+              help="Segmenter for each line: zh, en, auto, space (pre-tokenized text) or char.")
+@click.option("--min-count", type=int, default=1, show_default=True,
+              help="Words seen fewer times become <unk>.")
+@click.option("--vocab", "vocab_file", default=None, help="A file of words, one per line: the vocabulary.")
+@click.option("--output", "-o", required=True, help="The model file: .blm for the native format, else ARPA.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars on stderr.")
+def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, output, progress):
+    """Train on CORPUS files (UTF-8, one sentence per line; <s> and </s> are added to each line)."""
+    from bilingual_lm.cli.io import read_text_file
+    from bilingual_lm.ngram import train_ngram
+    from bilingual_lm.ngram.train import check_options
+    from bilingual_lm.segment.base import get_segmenter
+
+    check_options(order, smoothing)
+    native = Path(output).suffix == ".blm"
+    if smoothing == "addk" and order > 1 and not native:
+        raise InputError("an add-k model above order 1 has no exact ARPA form; write it to a .blm file")
+    segmenter = get_segmenter(lang)
+    vocab = None
+    if vocab_file is not None:
+        vocab = [w.strip() for w in read_text_file(vocab_file).splitlines() if w.strip()]
+    lines = [line for path in corpus for line in read_text_file(path).splitlines() if line.strip()]
+    if not lines:
+        raise InputError("the corpus has no text")
+    sentences = [[t.text for t in segmenter.segment(line)] for line in _tracked(lines, progress)]
+    model = train_ngram(sentences, order, smoothing, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
+                        progress=progress)
+    if native:
+        model.save(output)
+    else:
+        model.save_arpa(output)
+    counts = ", ".join(f"{n}-grams {len(keys)}" for n, keys in enumerate(model.keys, start=1))
+    click.echo(f"wrote {output}: {smoothing}, order {order}, {len(sentences)} sentences, "
+               f"{sum(map(len, sentences))} words, vocabulary {len(model.vocab)}, {counts}", err=True)
+
+
+def _tracked(lines: list[str], enabled: bool):
+    """Iterate over `lines` with a progress bar on stderr."""
+    if not enabled:
+        yield from lines
+        return
+    from rich.console import Console
+    from rich.progress import track
+
+    yield from track(lines, description="segmenting", console=Console(stderr=True), transient=True)

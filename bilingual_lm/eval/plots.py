@@ -1,0 +1,111 @@
+"""PNG plots of a results directory (matplotlib, Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bilingual_lm.atomic import atomic_write
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(figure, path: Path) -> None:
+    with atomic_write(path, "wb") as handle:
+        figure.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+
+
+def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
+    """Grouped bars: accuracy@1 per condition for each choice task, CIs as error bars, chance as a tick."""
+    tasks = {name: t for name, t in results["metrics"].items() if t["kind"] == "choice"}
+    if not tasks:
+        return False
+    plt = _pyplot()
+    conditions = list(dict.fromkeys(c for t in tasks.values() for c in t["conditions"]))
+    figure, axes = plt.subplots(figsize=(max(6, 1.6 * len(tasks) + 2), 4))
+    width = 0.8 / len(conditions)
+    for c_index, condition in enumerate(conditions):
+        xs, means, errors = [], [], [[], []]
+        for t_index, task in enumerate(tasks.values()):
+            if condition not in task["conditions"]:
+                continue
+            entry = task["conditions"][condition][norm]["accuracy"]
+            xs.append(t_index + (c_index - (len(conditions) - 1) / 2) * width)
+            means.append(entry["mean"])
+            low, high = entry["ci"] or (entry["mean"], entry["mean"])
+            errors[0].append(entry["mean"] - low)
+            errors[1].append(high - entry["mean"])
+        axes.bar(xs, means, width, yerr=errors, capsize=2, label=condition.replace("->", "→"))
+    for t_index, task in enumerate(tasks.values()):
+        axes.hlines(task["chance_accuracy"], t_index - 0.45, t_index + 0.45, colors="k", linestyles="dotted")
+    axes.set_xticks(range(len(tasks)), list(tasks), rotation=20, ha="right")
+    axes.set_ylabel("accuracy@1 (dotted: chance)")
+    axes.set_ylim(0, 1)
+    axes.legend(title="prompt→answer", fontsize="small")
+    _save(figure, path)
+    plt.close(figure)
+    return True
+
+
+def js_divergence(results: dict, path: Path, norm: str) -> bool:
+    """Histograms of the per-item JS divergence (bits) of each task's first comparison."""
+    series = {}
+    for name, task in results["metrics"].items():
+        if task["kind"] == "choice" and task["comparisons"]:
+            comparison, entry = next(iter(task["comparisons"].items()))
+            series[f"{name} ({comparison})"] = entry[norm]["per_item_js_bits"]
+    if not series:
+        return False
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.hist(list(series.values()), bins=20, range=(0, 1), label=list(series), histtype="step", linewidth=1.5)
+    axes.set_xlabel("Jensen–Shannon divergence between the two languages' candidate distributions (bits)")
+    axes.set_ylabel("items")
+    axes.legend(fontsize="small")
+    _save(figure, path)
+    plt.close(figure)
+    return True
+
+
+def entropy_by_language(results: dict, records: list[dict], path: Path, norm: str) -> bool:
+    """Box plots of entropy per language: candidate entropy by prompt language, next-token entropy."""
+    from bilingual_lm.eval import metrics
+
+    groups: dict[str, list[float]] = {}
+    for record in records:
+        if record["kind"] == "choice":
+            probs = metrics.candidate_distribution(record["logprobs"], record["n_chars"], norm)
+            key = f"candidates, {record['prompt_lang']}→{record['answer_lang']}"
+            groups.setdefault(key, []).append(metrics.entropy_bits(probs))
+        elif record["kind"] == "open":
+            groups.setdefault(f"next token, {record['prompt_lang']}", []).append(record["entropy_bits"])
+    if not groups:
+        return False
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(max(6, 1.3 * len(groups)), 4))
+    axes.boxplot(list(groups.values()))
+    axes.set_xticks(range(1, len(groups) + 1), list(groups), rotation=20, ha="right")
+    axes.set_ylabel("entropy (bits)")
+    _save(figure, path)
+    plt.close(figure)
+    return True
+
+
+def write_plots(path: Path, results: dict, records: list[dict]) -> list[str]:
+    """Write the plots that the results allow; returns their file names."""
+    norm = results["conventions"]["primary_length_normalisation"]
+    path = Path(path)
+    written = []
+    if accuracy_by_condition(results, path / "accuracy_by_condition.png", norm):
+        written.append("accuracy_by_condition.png")
+    if js_divergence(results, path / "js_divergence.png", norm):
+        written.append("js_divergence.png")
+    if entropy_by_language(results, records, path / "entropy_by_language.png", norm):
+        written.append("entropy_by_language.png")
+    return written

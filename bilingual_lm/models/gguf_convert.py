@@ -1,0 +1,73 @@
+"""Converting a GGUF file once into a cached safetensors folder that loads in seconds.
+
+A model loaded through `gguf_file` is marked "quantized with gguf" and refuses `save_pretrained`, so the
+conversion drops `quantization_config`, copies the (dequantized, fp32) state dict into a fresh model
+built from the same config, and saves that with the tokenizer. The folder is written under a temporary
+name and renamed into place, so a cache folder is either complete or absent.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+from bilingual_lm.errors import InputError
+from bilingual_lm.models.fingerprint import sha256_file
+from bilingual_lm.paths import cache_dir
+
+
+def converted_folder(gguf_path: Path) -> tuple[Path, dict]:
+    """The cached conversion of `gguf_path` (made now if missing) and a record of its source."""
+    digest = sha256_file(gguf_path)
+    folder = cache_dir("models") / f"gguf-{digest[:16]}"
+    source = {"gguf_file": gguf_path.name, "gguf_sha256": digest}
+    if not _complete(folder):
+        convert(gguf_path, folder, source)
+    return folder, source
+
+
+def convert(gguf_path: Path, folder: Path, source: dict) -> None:
+    """Dequantize `gguf_path` into a safetensors model folder at `folder` (atomically, with progress)."""
+    try:
+        import gguf  # noqa: F401  (transformers reads GGUF files with it)
+    except ImportError as error:
+        raise InputError("reading GGUF files needs the gguf package: pip install 'bilingual-lm[gemma]'") from error
+    from rich.console import Console
+    from rich.progress import Progress
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        with Progress(console=Console(stderr=True)) as progress:
+            task = progress.add_task(f"converting {gguf_path.name} (once)", total=4)
+            options = {"gguf_file": gguf_path.name, "local_files_only": True}
+            tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, **options)
+            progress.advance(task)
+            quantized = AutoModelForCausalLM.from_pretrained(gguf_path.parent, dtype=torch.float32, **options)
+            progress.advance(task)
+            config = quantized.config
+            del config.quantization_config
+            model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+            model.load_state_dict(quantized.state_dict())
+            del quantized
+            progress.advance(task)
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            (tmp / "source.json").write_text(json.dumps(source, indent=2))
+            progress.advance(task)
+        try:
+            tmp.rename(folder)
+        except OSError:
+            if not _complete(folder):  # another process finished first: keep its folder
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / "source.json").exists()

@@ -1,0 +1,56 @@
+"""Vectorised n-gram counting: every n-gram of a corpus as one integer key, counted by sort + unique.
+
+The n-grams of order n are numbered 0 … len-1 and stored as a trie by index: an n-gram's key is
+``index of its (n-1)-word prefix × V + its last word`` (V = vocabulary size), and each order's keys are
+sorted. So the n-gram ending at position i of the corpus is found from the (n-1)-gram ending at i-1,
+with one sort per order and no Python loop over n-grams. The same keys serve for queries
+(`tables.py`), where a search in the sorted keys replaces a dictionary walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class OrderCounts:
+    """The distinct n-grams of one order n: sorted keys, raw counts, and the links between orders."""
+
+    keys: np.ndarray  # int64, sorted; for unigrams the word id itself
+    counts: np.ndarray  # int64 raw counts
+    prefix: np.ndarray  # index of the (n-1)-gram w1…w(n-1) in order n-1 (all 0 for unigrams)
+    suffix: np.ndarray  # index of the (n-1)-gram w2…wn in order n-1 (-1 for unigrams)
+    starts_with_bos: np.ndarray  # bool: w1 is <s>
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int, bos: int,
+                 progress=None) -> list[OrderCounts]:
+    """Count all n-grams of orders 1…`order` in `flat` (sentences with <s> … </s>, `hist` = position in
+    its sentence). An n-gram never reaches back past its sentence's <s>, as in KenLM."""
+    unigram_counts = np.bincount(flat, minlength=vocab_size).astype(np.int64)
+    words = np.arange(vocab_size, dtype=np.int64)
+    orders = [OrderCounts(words, unigram_counts, np.zeros(vocab_size, dtype=np.int64),
+                          np.full(vocab_size, -1, dtype=np.int64), words == bos)]
+    ending_here = flat  # index of the (n-1)-gram ending at each position (valid where hist >= n-2)
+    if progress:
+        progress(1)
+    for n in range(2, order + 1):
+        at = np.flatnonzero(hist >= n - 1)  # positions where an n-gram ends
+        keys = ending_here[at - 1] * vocab_size + flat[at]
+        unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        suffix = np.empty(len(unique), dtype=np.int64)
+        suffix[inverse] = ending_here[at]
+        prefix = unique // vocab_size
+        orders.append(OrderCounts(unique, counts.astype(np.int64), prefix, suffix,
+                                  orders[-1].starts_with_bos[prefix]))
+        next_ending = np.full(len(flat), -1, dtype=np.int64)
+        next_ending[at] = inverse
+        ending_here = next_ending
+        if progress:
+            progress(n)
+    return orders

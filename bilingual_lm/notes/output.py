@@ -1,0 +1,125 @@
+"""Everything a note's script makes goes to `notes/docs/generated/<slug>/`, written atomically.
+
+A page includes these files with pymdownx.snippets, so no number on the site is typed by hand:
+
+* tables and sentences with numbers: `<name>.zh.md` / `<name>.en.md` (or one `<name>.md` when the text
+  has no words to translate);
+* figures: `<name>.png` (matplotlib, Agg backend, reproducible metadata);
+* `results.json`: the numbers themselves;
+* `provenance.json` and `provenance.zh.md` / `.en.md`: the command, profile, seed, versions and commit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bilingual_lm.atomic import atomic_write
+from bilingual_lm.provenance import provenance
+
+LANGS = ("zh", "en")
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], align: str | None = None) -> str:
+    """A GitHub-style Markdown table; `align` is one letter per column (l, r, c), right for numbers by default."""
+    if align is None:
+        first = rows[0] if rows else headers
+        align = "".join("r" if isinstance(v, int | float) else "l" for v in first)
+    rule = {"l": ":--", "r": "--:", "c": ":-:"}
+
+    def line(cells) -> str:  # a literal "|" in a cell must not end it
+        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+    return "\n".join([line(headers), "| " + " | ".join(rule[a] for a in align) + " |", *map(line, rows)]) + "\n"
+
+
+class NoteOutput:
+    """The generated-files folder of one note (`slug` is the script's file name, e.g. `01-chain-rule`)."""
+
+    def __init__(self, slug: str, docs_dir: str | Path, *, fast: bool, seed: int) -> None:
+        self.slug = slug
+        self.dir = Path(docs_dir) / "generated" / slug
+        self.fast = fast
+        self.seed = seed
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def for_script(cls, script: str | Path, *, fast: bool, seed: int) -> NoteOutput:
+        """The output of `notes/scripts/<slug>.py`: `notes/docs/generated/<slug>/`."""
+        script = Path(script).resolve()
+        return cls(script.stem, script.parent.parent / "docs", fast=fast, seed=seed)
+
+    @property
+    def profile(self) -> str:
+        return "fast" if self.fast else "full"
+
+    def write_text(self, name: str, text: str) -> Path:
+        path = self.dir / name
+        with atomic_write(path) as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+        return path
+
+    def write_bilingual(self, name: str, zh: str, en: str) -> None:
+        """`name.zh.md` and `name.en.md`: the same content (and numbers) in each language."""
+        self.write_text(f"{name}.zh.md", zh)
+        self.write_text(f"{name}.en.md", en)
+
+    def write_json(self, name: str, data) -> Path:
+        path = self.dir / name
+        with atomic_write(path) as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=False)
+            handle.write("\n")
+        return path
+
+    def save_figure(self, figure, name: str) -> Path:
+        """Save a matplotlib figure as PNG without the metadata (software version) that changes between runs."""
+        path = self.dir / name
+        with atomic_write(path, "wb") as handle:
+            figure.savefig(handle, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        return path
+
+    def write_provenance(self, command: str | None = None, **extra) -> dict:
+        """`provenance.json` plus the zh/en snippets that every page shows at its foot."""
+        script = f"notes/scripts/{self.slug}.py"
+        command = command or " ".join(["python", script, *(["--fast"] if self.fast else [])])
+        record = provenance(seed=self.seed, command=command, profile=self.profile, **extra)
+        self.write_json("provenance.json", record)
+        self.write_bilingual("provenance", *provenance_snippets(record))
+        return record
+
+
+def provenance_snippets(record: dict) -> tuple[str, str]:
+    """The provenance record as a collapsed admonition, in Chinese and in English."""
+    packages = ", ".join(f"{name} {version}" for name, version in record["packages"].items() if version)
+    rows = [
+        ("命令", "Command", f"`{record['command']}`"),
+        ("配置", "Profile", f"`{record['profile']}`"),
+        ("随机种子", "Seed", f"`{record['seed']}`"),
+        ("Git 提交", "Git commit", f"`{record['git_commit']}`"),
+        ("Python", "Python", f"`{record['python']}` ({record['platform']})"),
+        ("软件包", "Packages", packages),
+        ("生成时间", "Created", record["created"]),
+    ]
+    extras = {k: v for k, v in record.items() if k not in {
+        "command", "profile", "seed", "git_commit", "python", "platform", "packages", "created"}}
+    rows += [(key, key, f"`{value}`") for key, value in extras.items()]
+
+    def render(title: str, column: int) -> str:
+        body = "\n".join(f"    - **{row[column]}**: {row[2]}" for row in rows)
+        return f'??? info "{title}"\n\n{body}\n'
+
+    return render("本页结果的来源（由脚本生成）", 0), render("Where this page's results come from (generated)", 1)
+
+
+def is_fast(argv: Sequence[str] | None = None) -> bool:
+    """The profile a note script was asked for on its command line (`--fast` or nothing)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    unknown = [a for a in argv if a != "--fast"]
+    if unknown:
+        raise SystemExit(f"usage: python {Path(sys.argv[0]).name} [--fast]  (unknown: {' '.join(unknown)})")
+    return "--fast" in argv

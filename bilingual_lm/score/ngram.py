@@ -1,0 +1,249 @@
+"""Chain-rule scores from an n-gram model, under the contract of `bilingual_lm/score/base.py`.
+
+Conventions (all recorded by `describe()`):
+
+* **Words.** The text is split by our segmenter (zh, en, auto, space…) and each word is one model token;
+  `<s>` conditions the first word and `</s>` is scored at the end (eos on), as KenLM's ``query`` does.
+  `</s>` is a token with the empty span (len(text), len(text)). Word breakdowns are the tokens themselves.
+* **Continuations.** ``context + text`` is segmented as one string; the tokens whose span ends after
+  ``len(context)`` are the continuation's (a word straddling the join is the continuation's first token,
+  its span clipped to start at 0). With eos off, ``logp(context, eos=False) + logp(text | context)``
+  equals ``logp(context + text)`` whenever the segmentation splits at the join.
+* **Stupid backoff** gives scores, not probabilities: ``is_probability`` is False.
+
+The default model (``ngram:default``) is trained at first use on the HSK sentences' training split
+(the nine tenths that the KenLM fixtures train on; the held-out tenth stays unseen), segmented by the
+language's segmenter, order 3, modified Kneser-Ney, and cached under the user's cache directory.
+For ``lang="auto"`` it is one joint model of the Chinese and English sentences, segmented by the
+mixed-script segmenter, so that code-switched text is scored by one model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bilingual_lm.errors import InputError
+from bilingual_lm.ngram import NgramModel, load_ngram, train_ngram
+from bilingual_lm.ngram.native import VERSION as NATIVE_VERSION
+from bilingual_lm.ngram.vocabulary import EOS, UNK
+from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
+from bilingual_lm.score.words import align_words
+from bilingual_lm.segment.base import Segmenter, Token, get_segmenter
+
+DEFAULT_ORDER = 3
+DEFAULT_SMOOTHING = "kn"
+DEFAULT_LANGS = ("zh", "en", "auto")
+RECIPE_VERSION = 1
+
+
+class NgramScorer:
+    """Score texts with `model`, words cut by `segmenter`."""
+
+    def __init__(self, model: NgramModel, segmenter: Segmenter, name: str, *, eos: bool = True,
+                 path: str | Path | None = None, recipe: dict | None = None):
+        self.model = model
+        self.segmenter = segmenter
+        self.name = name
+        self.eos = eos
+        self.path = Path(path) if path else None
+        self.recipe = recipe
+        self.is_probability = model.is_probability
+        self._sha256 = None
+
+    def score(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None, *,
+              batch_size: int | None = None, progress: bool = False, eos: bool | None = None) -> list[TextScore]:
+        """Score each text (as a continuation of its context when given); `eos` overrides the scorer's."""
+        eos = self.eos if eos is None else eos
+        contexts = list(contexts) if contexts is not None else [None] * len(texts)
+        if len(contexts) != len(texts):
+            raise InputError(f"{len(texts)} texts but {len(contexts)} contexts")
+        for text in texts:
+            if not text.strip():
+                raise InputError("empty or whitespace-only text")
+        batch_size = batch_size or 4096
+        results: list[TextScore] = []
+        with _progress(len(texts), progress) as advance:
+            for first in range(0, len(texts), batch_size):
+                chunk = range(first, min(first + batch_size, len(texts)))
+                results += self._score_batch([texts[i] for i in chunk], [contexts[i] for i in chunk], eos)
+                advance(len(chunk))
+        return results
+
+    def _score_batch(self, texts: list[str], contexts: list[str | None], eos: bool) -> list[TextScore]:
+        segmented = [self.segmenter.segment((c or "") + t) for t, c in zip(texts, contexts)]
+        scores = self.model.score_sentences([[w.text for w in words] for words in segmented], eos=eos)
+        results = []
+        for i, (text, context, words) in enumerate(zip(texts, contexts, segmented)):
+            cut = len(context or "")
+            factors = scores.sentence(i)
+            tokens, units = [], []
+            for word, (logprob, order, oov) in zip(words, factors):
+                if word.end <= cut:
+                    continue
+                start, end = max(word.start - cut, 0), word.end - cut
+                tokens.append(TokenScore(word.text, start, end, logprob, order, oov))
+                units.append(Token(text[start:end], word.lang, start, end))
+            if eos:
+                logprob, order, _ = factors[-1]
+                tokens.append(TokenScore(EOS, len(text), len(text), logprob, order, False))
+            results.append(TextScore(text=text, tokens=tokens, words=align_words(text, tokens, units),
+                                     context=context, model=self.name, is_probability=self.is_probability))
+        return results
+
+    def score_candidates(self, prompt: str, candidates: Sequence[str]) -> list[float]:
+        """ln p(candidate | prompt) for each candidate (no </s>: the candidate need not end the text)."""
+        results = self.score(candidates, [prompt] * len(candidates), eos=False)
+        return [r.logprob for r in results]
+
+    def next_token_distribution(self, context: str) -> NextTokenDistribution:
+        """ln p(w | context) for every word of the vocabulary that can follow (with </s> and <unk>)."""
+        words = [w.text for w in self.segmenter.segment(context)]
+        tokens, logprobs = self.model.next_word_logprobs(words)
+        return NextTokenDistribution(tokens=tokens, logprobs=logprobs)
+
+    def sample(self, context: str, num_samples: int, max_new_tokens: int, seed: int) -> list[str]:
+        """Seeded ancestral samples, word by word until </s> or `max_new_tokens` words.
+
+        `<unk>` is never drawn (its mass is spread over the rest by renormalising), since it has no text.
+        Words are joined with a space where both sides are Latin letters or digits, else directly.
+        """
+        rng = np.random.default_rng(seed)
+        history = [w.text for w in self.segmenter.segment(context)]
+        samples = []
+        for _ in range(num_samples):
+            drawn: list[str] = []
+            for _ in range(max_new_tokens):
+                tokens, logprobs = self.model.next_word_logprobs(history + drawn)
+                weights = np.exp(logprobs - np.max(logprobs))
+                weights[tokens.index(UNK)] = 0.0
+                word = tokens[rng.choice(len(tokens), p=weights / weights.sum())]
+                if word == EOS:
+                    break
+                drawn.append(word)
+            samples.append(_join(drawn, context))
+        return samples
+
+    def describe(self) -> dict:
+        """How the scores were made: file and its sha256, order, smoothing, conventions, device."""
+        if self._sha256 is None and self.path is not None:
+            self._sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return {
+            "name": self.name,
+            "kind": "ngram",
+            "path": str(self.path) if self.path else None,
+            "sha256": self._sha256,
+            "order": self.model.order,
+            "smoothing": self.model.smoothing,
+            "params": self.model.params,
+            "is_probability": self.is_probability,
+            "vocab_size": len(self.model.vocab),
+            "ngram_counts": [len(k) for k in self.model.keys],
+            "segmenter": getattr(self.segmenter, "name", type(self.segmenter).__name__),
+            "bos": True,
+            "eos": self.eos,
+            "device": str(self.model.device),
+            "recipe": self.recipe,
+        }
+
+
+def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = None, eos: bool = True,
+                      **_options) -> NgramScorer:
+    """The scorer for ``ngram:TARGET``: TARGET is an ARPA/.blm path, or ``default`` (see the module doc).
+
+    `lang` names the segmenter (zh, en, auto, space, char…). Options meant for other model kinds
+    (dtype, …) are ignored.
+    """
+    segmenter = get_segmenter(lang)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if target == "default":
+        path, recipe = default_model_path(lang)
+        name = f"ngram:default-{lang}"
+    else:
+        path, recipe, name = Path(target), None, f"ngram:{target}"
+    return NgramScorer(load_ngram(path, device=device), segmenter, name, eos=eos, path=path, recipe=recipe)
+
+
+def default_recipe(lang: str) -> dict:
+    """Everything that determines the default model of `lang`; its hash names the cached file."""
+    if lang not in DEFAULT_LANGS:
+        raise InputError(f"no default n-gram for --lang {lang!r}; choose one of {', '.join(DEFAULT_LANGS)}")
+    return {
+        "recipe": RECIPE_VERSION,
+        "corpus": "hsk-sentences-audio",
+        "corpus_version": _version("hsk-sentences-audio"),
+        "split": "train (index % 10 != 9)",
+        "texts": {"zh": ["zh"], "en": ["en"], "auto": ["zh", "en"]}[lang],
+        "segmenter": lang,
+        "jieba": _version("jieba"),
+        "order": DEFAULT_ORDER,
+        "smoothing": DEFAULT_SMOOTHING,
+        "format": NATIVE_VERSION,
+    }
+
+
+def default_model_path(lang: str) -> tuple[Path, dict]:
+    """The cached default model of `lang`, trained and written (atomically) on first use."""
+    from bilingual_lm.corpora.hsk import train_test_split
+    from bilingual_lm.paths import cache_dir
+
+    recipe = default_recipe(lang)
+    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir("ngram") / f"hsk-{lang}-o{DEFAULT_ORDER}-{DEFAULT_SMOOTHING}-{digest}.blm"
+    if not path.exists():
+        segmenter = get_segmenter(lang)
+        train, _ = train_test_split()
+        texts = [getattr(s, field) for field in recipe["texts"] for s in train]
+        sentences = [[w.text for w in segmenter.segment(t)] for t in texts]
+        train_ngram(sentences, DEFAULT_ORDER, DEFAULT_SMOOTHING).save(path)
+    return path, recipe
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _join(words: list[str], context: str) -> str:
+    """Words as text: a space between two Latin/digit ends, nothing otherwise (Chinese, punctuation)."""
+    text, previous = "", context[-1:] if context else ""
+    for word in words:
+        if previous and _latin(previous[-1]) and _latin(word[0]):
+            text += " "
+        text += word
+        previous = word
+    return text
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+class _progress:
+    """A rich progress bar on stderr over the texts (or nothing); yields `advance(n)`."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.bar = total, enabled, None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("scoring", total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *_):
+        if self.bar is not None:
+            self.bar.stop()

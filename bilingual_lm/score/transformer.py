@@ -1,0 +1,488 @@
+"""Exact chain-rule scores from any Hugging Face causal LM (default: Gemma 3 270M).
+
+Conventions (all recorded by `describe()`):
+
+* **BOS.** With ``bos="auto"`` (or ``"always"``) the model's BOS token is put before the text, so the first
+  token is scored as log p(t₁ | BOS). With ``bos="never"``, or a model without BOS, the first token has no
+  context and is left out of the scores (the tokens' sum is then log p(t₂ … tₙ | t₁)).
+* **Continuations.** ``context + text`` is tokenized as one string with character offsets; the scored tokens
+  run from the first one whose span ends after ``len(context)``. A token that straddles the join is the
+  continuation's first token; its span is clipped to start at 0 of the continuation.
+* **Long texts.** A text longer than the window (``window`` tokens, BOS included) is scored in windows that
+  advance by ``stride`` tokens: every token is scored exactly once, with BOS and the ``window - 1 - stride``
+  or more tokens before it as context (the standard strided evaluation).
+* **Words.** Tokens are grouped into our segmenter's words by character offsets (`align_words`).
+* **Numerics.** Logits are computed only at the positions whose next token is scored, by the model's own
+  head (so Gemma's final-logit softcapping, when its config sets it, applies exactly as in the model), and
+  log-softmax is taken in fp32. Batches are sorted by length and right-padded: positions stay 0…n-1 and the
+  padding is masked, so a text's scores do not depend on the batch it is in (≤ 1e-4 apart in fp32; bf16
+  on CUDA agrees with fp32 to about 0.05 nats per token).
+
+A tokenizer without character offsets (a "slow" Python tokenizer) is refused with a clear error, since
+offsets are what make continuations and word breakdowns exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from bilingual_lm.errors import InputError
+from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
+from bilingual_lm.score.words import align_words
+
+BOS_OPTIONS = ("auto", "always", "never")
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_MAX_CHARS = 20_000
+DEFAULT_WINDOW = 4096  # tokens per forward pass at most; the model's own limit when that is smaller
+MAX_BATCH_TOKENS = 2048  # padded tokens per forward pass: bounds the (scored positions × vocab) logits
+
+
+@dataclass
+class _Encoded:
+    """One text (with its context) as model input: token ids with BOS, and which of them are scored."""
+
+    ids: list[int]  # BOS first when used
+    offsets: list[tuple[int, int]]  # into context + text; (0, 0) for BOS
+    first_scored: int  # index into ids of the first scored token
+    context_chars: int
+
+
+@dataclass
+class _Row:
+    """One forward-pass row: ids[start:end] (after BOS when used), scoring ids[score_from:end]."""
+
+    item: int
+    start: int
+    end: int
+    score_from: int
+
+
+class TransformerScorer:
+    """The `Scorer` protocol over a causal LM and its fast tokenizer."""
+
+    is_probability = True
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        name: str,
+        lang: str = "auto",
+        segmenter=None,
+        bos: str = "auto",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        window: int | None = None,
+        stride: int | None = None,
+        weights_sha256: dict[str, str] | None = None,
+        source: dict | None = None,
+    ):
+        if bos not in BOS_OPTIONS:
+            raise InputError(f"unknown BOS convention {bos!r}; use one of {', '.join(BOS_OPTIONS)}")
+        if batch_size < 1 or max_chars < 1:
+            raise InputError("batch_size and max_chars must be positive")
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.lang = lang
+        self._segmenter = segmenter
+        self.batch_size = batch_size
+        self.max_chars = max_chars
+        self.weights_sha256 = weights_sha256 or {}
+        self.source = source or {}
+        self.device = next(model.parameters()).device
+        self.dtype = next(model.parameters()).dtype
+        bos_id = tokenizer.bos_token_id
+        if bos == "always" and bos_id is None:
+            raise InputError(f"{name} has no BOS token; use bos='never' or 'auto'")
+        self.bos_id = None if bos == "never" else bos_id
+        self.bos = bos
+        limit = getattr(model.config.get_text_config(), "max_position_embeddings", None) or DEFAULT_WINDOW
+        self.window = min(window or DEFAULT_WINDOW, limit)
+        self.stride = stride or self.window // 2
+        if self.window < 2 or not 0 < self.stride < self.window - 1:
+            raise InputError(f"need 0 < stride < window - 1 (window={self.window}, stride={self.stride})")
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        parameters = inspect.signature(model.forward).parameters
+        self._keeps_logits = "logits_to_keep" in parameters
+        self._cache_kwarg = "cache" if "cache" in parameters else "past_key_values"
+        self._check_offsets()
+
+    # ---- the Scorer protocol -------------------------------------------------------------------------------
+
+    def score(
+        self,
+        texts: Sequence[str],
+        contexts: Sequence[str | None] | None = None,
+        *,
+        batch_size: int | None = None,
+        progress: bool = False,
+    ) -> list[TextScore]:
+        """Score each text (optionally as a continuation of its context); results in input order."""
+        contexts = list(contexts) if contexts is not None else [None] * len(texts)
+        if len(contexts) != len(texts):
+            raise InputError(f"{len(texts)} texts but {len(contexts)} contexts")
+        encoded = [self._encode(text, context) for text, context in zip(texts, contexts, strict=True)]
+        logprobs = self._score_rows(self._rows(encoded), encoded, batch_size or self.batch_size, progress)
+        return [
+            self._text_score(text, context, enc, logprobs[i])
+            for i, (text, context, enc) in enumerate(zip(texts, contexts, encoded, strict=True))
+        ]
+
+    @torch.inference_mode()
+    def score_candidates(self, prompt: str, candidates: Sequence[str]) -> list[float]:
+        """log p(candidate | prompt) for each candidate; the shared prompt tokens are run once (KV cache)."""
+        if not candidates:
+            return []
+        encoded = [self._encode(candidate, prompt) for candidate in candidates]
+        shared = _common_prefix([enc.ids for enc in encoded])
+        shared = min(shared, *(enc.first_scored for enc in encoded))
+        if shared == 0 or max(len(enc.ids) for enc in encoded) > self.window:
+            return [s.logprob for s in self.score(candidates, [prompt] * len(candidates))]
+        prefix = torch.tensor([encoded[0].ids[:shared]], device=self.device)
+        out = self.model(input_ids=prefix, use_cache=True, **self._keep_last())
+        prefix_cache = out.cache if hasattr(out, "cache") else out.past_key_values
+        last_logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        totals: list[float] = []
+        for begin in range(0, len(encoded), self.batch_size):
+            batch = encoded[begin : begin + self.batch_size]
+            totals.extend(self._score_after_prefix(batch, shared, prefix_cache, last_logprobs))
+        return totals
+
+    @torch.inference_mode()
+    def next_token_distribution(self, context: str) -> NextTokenDistribution:
+        """The model's distribution over its next token after `context` (BOS alone when it is empty)."""
+        ids = self._context_ids(context)
+        out = self.model(input_ids=torch.tensor([ids], device=self.device), **self._keep_last())
+        logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        tokens = self.tokenizer.convert_ids_to_tokens(list(range(logprobs.shape[0])))
+        return NextTokenDistribution(tokens=tokens, logprobs=logprobs.cpu().tolist())
+
+    @torch.inference_mode()
+    def sample(self, context: str, num_samples: int, max_new_tokens: int, seed: int) -> list[str]:
+        """Seeded ancestral samples (temperature 1, full distribution) continuing `context`."""
+        if num_samples < 1 or max_new_tokens < 1:
+            raise InputError("num_samples and max_new_tokens must be positive")
+        ids = self._context_ids(context)
+        generator = torch.Generator().manual_seed(seed)
+        out = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=True, **self._keep_last())
+        cache = out.cache if hasattr(out, "cache") else out.past_key_values
+        cache.batch_repeat_interleave(num_samples)
+        logits = out.logits[:, -1].float().expand(num_samples, -1)
+        eos = set(_as_list(self.tokenizer.eos_token_id))
+        new: list[list[int]] = [[] for _ in range(num_samples)]
+        done = [False] * num_samples
+        length = len(ids)
+        for _ in range(max_new_tokens):
+            probs = torch.softmax(logits, dim=-1).cpu()
+            picked = torch.multinomial(probs, 1, generator=generator)[:, 0].tolist()
+            for row, token in enumerate(picked):
+                if not done[row]:
+                    done[row] = token in eos
+                    if not done[row]:
+                        new[row].append(token)
+            if all(done):
+                break
+            step = torch.tensor(picked, device=self.device)[:, None]
+            out = self.model(
+                input_ids=step,
+                position_ids=torch.full((num_samples, 1), length, device=self.device),
+                use_cache=True,
+                **{self._cache_kwarg: cache},
+            )
+            logits = out.logits[:, -1].float()
+            length += 1
+        return [self._continuation_text(ids, row) for row in new]
+
+    def describe(self) -> dict:
+        """How the scores were made: model, weights' sha256, device, dtype and every convention."""
+        return {
+            "model": self.name,
+            "architecture": type(self.model).__name__,
+            "weights_sha256": self.weights_sha256,
+            "source": self.source,
+            "device": str(self.device),
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "log_softmax_dtype": "float32",
+            "bos": self.tokenizer.convert_ids_to_tokens(self.bos_id) if self.bos_id is not None else None,
+            "bos_option": self.bos,
+            "first_token": "log p(t1 | BOS)" if self.bos_id is not None else "not scored (no BOS)",
+            "window": self.window,
+            "stride": self.stride,
+            "max_chars": self.max_chars,
+            "tokenizer": type(self.tokenizer).__name__,
+            "vocab_size": self.model.config.get_text_config().vocab_size,
+            "final_logit_softcapping": getattr(self.model.config.get_text_config(), "final_logit_softcapping", None),
+            "segmenter": self.lang,
+        }
+
+    # ---- tokenization --------------------------------------------------------------------------------------
+
+    def _check_offsets(self) -> None:
+        message = (
+            f"the tokenizer of {self.name} ({type(self.tokenizer).__name__}) gives no character offsets; "
+            "bilingual-lm needs a fast (tokenizers-backed) tokenizer to align tokens with text"
+        )
+        try:
+            encoding = self.tokenizer("a", add_special_tokens=False, return_offsets_mapping=True)
+        except (NotImplementedError, ValueError, TypeError) as error:
+            raise InputError(message) from error
+        if "offset_mapping" not in encoding:  # Python tokenizers ignore the request silently
+            raise InputError(message)
+
+    def _encode(self, text: str, context: str | None) -> _Encoded:
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("empty text: nothing to score")
+        context = context or ""
+        if len(context) + len(text) > self.max_chars:
+            raise InputError(
+                f"text of {len(context) + len(text)} characters (with its context) is over the limit of "
+                f"{self.max_chars}; raise max_chars to score it"
+            )
+        encoding = self.tokenizer(context + text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = list(encoding["input_ids"]), [tuple(span) for span in encoding["offset_mapping"]]
+        if self.bos_id is not None:
+            ids, offsets = [self.bos_id, *ids], [(0, 0), *offsets]
+        lead = 1 if self.bos_id is not None else 0
+        first = lead
+        if context:
+            first = next((i for i in range(lead, len(ids)) if offsets[i][1] > len(context)), len(ids))
+        if self.bos_id is None:
+            first = max(first, 1)  # the very first token has nothing to be conditioned on
+        if first >= len(ids):
+            raise InputError(f"no token of {text[:40]!r} can be scored (it has a single token and no BOS)")
+        return _Encoded(ids=ids, offsets=offsets, first_scored=first, context_chars=len(context))
+
+    def _context_ids(self, context: str) -> list[int]:
+        if len(context) > self.max_chars:
+            raise InputError(f"context of {len(context)} characters is over the limit of {self.max_chars}")
+        ids = list(self.tokenizer(context, add_special_tokens=False)["input_ids"]) if context else []
+        if self.bos_id is not None:
+            ids = [self.bos_id, *ids]
+        if not ids:
+            raise InputError("empty context and no BOS token: nothing to condition on")
+        if len(ids) > self.window:
+            ids = ([self.bos_id] if self.bos_id is not None else []) + ids[len(ids) - self.window + 1 :]
+        return ids
+
+    def _continuation_text(self, context_ids: list[int], new_ids: list[int]) -> str:
+        before = self.tokenizer.decode(context_ids, skip_special_tokens=True)
+        after = self.tokenizer.decode(context_ids + new_ids, skip_special_tokens=True)
+        if after.startswith(before):
+            return after[len(before) :]
+        return self.tokenizer.decode(new_ids, skip_special_tokens=True)
+
+    # ---- windows and batches -------------------------------------------------------------------------------
+
+    def _rows(self, encoded: list[_Encoded]) -> list[_Row]:
+        """Split each text into forward-pass rows of at most `window` tokens (BOS included)."""
+        rows = []
+        for item, enc in enumerate(encoded):
+            lead = 1 if self.bos_id is not None else 0
+            n, span = len(enc.ids), self.window - lead
+            if n <= self.window:
+                rows.append(_Row(item, lead, n, enc.first_scored))
+                continue
+            scored_to = enc.first_scored
+            end = min(n, self.window)
+            while scored_to < n:
+                start = max(lead, end - span)
+                rows.append(_Row(item, start, end, scored_to))
+                scored_to = end
+                end = min(n, end + self.stride)
+        return rows
+
+    def _row_ids(self, enc: _Encoded, row: _Row) -> list[int]:
+        lead = [self.bos_id] if self.bos_id is not None else []
+        return lead + enc.ids[row.start : row.end]
+
+    @torch.inference_mode()
+    def _score_rows(self, rows: list[_Row], encoded: list[_Encoded], batch_size: int, progress: bool):
+        """Per item, {token index: log p} for every scored token, from length-sorted padded batches."""
+        logprobs: list[dict[int, float]] = [{} for _ in encoded]
+        lead = 1 if self.bos_id is not None else 0
+        order = sorted(range(len(rows)), key=lambda r: rows[r].start - rows[r].end)  # longest first
+        batches: list[list[int]] = []
+        for r in order:
+            if batches and len(batches[-1]) < batch_size:
+                longest = rows[batches[-1][0]].end - rows[batches[-1][0]].start + lead
+                if (len(batches[-1]) + 1) * longest <= MAX_BATCH_TOKENS:
+                    batches[-1].append(r)
+                    continue
+            batches.append([r])
+        for batch in _progress(batches, progress, "scoring"):
+            self._score_batch([rows[r] for r in batch], encoded, logprobs)
+        return logprobs
+
+    def _score_batch(self, rows: list[_Row], encoded: list[_Encoded], logprobs: list[dict[int, float]]) -> None:
+        sequences = [self._row_ids(encoded[row.item], row) for row in rows]
+        width = max(len(seq) for seq in sequences)
+        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        keep = torch.zeros((len(rows), width), dtype=torch.bool)
+        targets, where = [], []
+        for b, (row, seq) in enumerate(zip(rows, sequences, strict=True)):
+            ids[b, : len(seq)] = torch.tensor(seq)
+            mask[b, : len(seq)] = 1
+            shift = len(seq) - (row.end - row.start)  # 1 with BOS, else 0: row position of ids[row.start]
+            for index in range(row.score_from, row.end):
+                position = index - row.start + shift
+                keep[b, position - 1] = True
+                targets.append(seq[position])
+                where.append((row.item, index))
+        logits = self._logits(ids.to(self.device), mask.to(self.device), keep.to(self.device))
+        values = _target_logprobs(logits, torch.tensor(targets, device=self.device))
+        for (item, index), value in zip(where, values.tolist(), strict=True):
+            logprobs[item][index] = value
+
+    def _logits(self, ids: torch.Tensor, mask: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """Logits at the `keep` positions only, flattened in row-major order, from the model's own head."""
+        if self._keeps_logits:
+            return self.model(input_ids=ids, attention_mask=mask, logits_to_keep=keep).logits
+        return self.model(input_ids=ids, attention_mask=mask).logits[keep]
+
+    def _keep_last(self) -> dict:
+        return {"logits_to_keep": 1} if self._keeps_logits else {}
+
+    def _score_after_prefix(self, batch: list[_Encoded], shared: int, prefix_cache, last_logprobs) -> list[float]:
+        """Score each candidate's tokens after the `shared` prefix tokens, on a copy of the prefix's cache."""
+        tails = [enc.ids[shared:] for enc in batch]
+        width = max(len(tail) for tail in tails)
+        totals = [0.0] * len(batch)
+        first_terms: list[list[float]] = [[] for _ in batch]
+        for b, enc in enumerate(batch):
+            if enc.first_scored == shared:  # predicted by the prefix's last position
+                first_terms[b].append(last_logprobs[enc.ids[shared]].item())
+        if width == 0 or all(len(enc.ids) - 1 <= shared for enc in batch):
+            return [math.fsum(terms) for terms in first_terms]
+        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        mask = torch.ones((len(batch), shared + width), dtype=torch.long)
+        keep = torch.zeros((len(batch), width), dtype=torch.bool)
+        targets, owner = [], []
+        for b, (enc, tail) in enumerate(zip(batch, tails, strict=True)):
+            ids[b, : len(tail)] = torch.tensor(tail)
+            mask[b, shared + len(tail) :] = 0
+            for index in range(max(enc.first_scored, shared + 1), len(enc.ids)):
+                keep[b, index - 1 - shared] = True
+                targets.append(enc.ids[index])
+                owner.append(b)
+        cache = copy.deepcopy(prefix_cache)
+        cache.batch_repeat_interleave(len(batch))
+        positions = torch.arange(shared, shared + width, device=self.device).expand(len(batch), -1)
+        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device), "position_ids": positions}
+        inputs[self._cache_kwarg] = cache
+        if self._keeps_logits:
+            logits = self.model(**inputs, use_cache=True, logits_to_keep=keep.to(self.device)).logits
+        else:
+            logits = self.model(**inputs, use_cache=True).logits[keep.to(self.device)]
+        values = _target_logprobs(logits, torch.tensor(targets, device=self.device)).tolist()
+        for b, value in zip(owner, values, strict=True):
+            first_terms[b].append(value)
+        for b, terms in enumerate(first_terms):
+            totals[b] = math.fsum(terms)
+        return totals
+
+    # ---- results -------------------------------------------------------------------------------------------
+
+    def _text_score(self, text: str, context: str | None, enc: _Encoded, logprobs: dict[int, float]) -> TextScore:
+        shift = enc.context_chars
+        tokens = []
+        for index in range(enc.first_scored, len(enc.ids)):
+            start, end = enc.offsets[index]
+            start, end = max(start - shift, 0), max(end - shift, 0)
+            surface = text[start:end] or self.tokenizer.convert_ids_to_tokens(enc.ids[index])
+            tokens.append(TokenScore(text=surface, start=start, end=end, logprob=logprobs[index]))
+        words = align_words(text, tokens, self.segmenter.segment(text))
+        return TextScore(text=text, tokens=tokens, words=words, context=context, model=self.name)
+
+    @property
+    def segmenter(self):
+        if self._segmenter is None:
+            from bilingual_lm.segment import get_segmenter
+
+            self._segmenter = get_segmenter(self.lang)
+        return self._segmenter
+
+
+def load_hf_scorer(
+    target: str,
+    *,
+    lang: str = "auto",
+    device: str | None = None,
+    dtype: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    bos: str = "auto",
+    max_chars: int = DEFAULT_MAX_CHARS,
+    **options,
+) -> TransformerScorer:
+    """`hf:TARGET`: a local model folder, or a hub id already in the local Hugging Face cache."""
+    from bilingual_lm.models import load_hf_model
+
+    loaded = load_hf_model(target, device=device, dtype=dtype)
+    return _scorer(loaded, lang=lang, batch_size=batch_size, bos=bos, max_chars=max_chars, **options)
+
+
+def load_gguf_scorer(
+    target: str,
+    *,
+    lang: str = "auto",
+    device: str | None = None,
+    dtype: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    bos: str = "auto",
+    max_chars: int = DEFAULT_MAX_CHARS,
+    **options,
+) -> TransformerScorer:
+    """`gguf:PATH`, or `gguf:default` for the packaged Gemma 3 270M (converted once, then cached)."""
+    from bilingual_lm.models import load_gguf_model
+
+    loaded = load_gguf_model(target, device=device, dtype=dtype)
+    return _scorer(loaded, lang=lang, batch_size=batch_size, bos=bos, max_chars=max_chars, **options)
+
+
+def _scorer(loaded, **options) -> TransformerScorer:
+    return TransformerScorer(
+        loaded.model,
+        loaded.tokenizer,
+        name=loaded.name,
+        weights_sha256=loaded.weights_sha256,
+        source=loaded.source,
+        **options,
+    )
+
+
+def _target_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """log_softmax(logits)[target] per row, in fp32."""
+    logits = logits.float()
+    return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+
+
+def _common_prefix(sequences: list[list[int]]) -> int:
+    first = sequences[0]
+    length = min(len(seq) for seq in sequences)
+    for i in range(length):
+        if any(seq[i] != first[i] for seq in sequences):
+            return i
+    return length
+
+
+def _as_list(value) -> list[int]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _progress(items: list, enabled: bool, label: str):
+    if not enabled:
+        return items
+    from rich.console import Console
+    from rich.progress import track
+
+    return track(items, description=label, console=Console(stderr=True), transient=True)

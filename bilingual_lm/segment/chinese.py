@@ -1,0 +1,225 @@
+"""The Chinese segmenter: jieba (or rjieba) behind the `Token` interface, with user dictionaries.
+
+Modes (jieba's):
+
+- ``accurate`` (default): jieba's ``cut`` / ``tokenize``; tokens do not overlap.
+- ``search``: accurate mode plus, inside each word longer than two characters, the 2- and 3-character
+  words jieba knows (``中华人民共和国`` also yields 中华, 华人, 人民, 共和, 共和国).
+- ``full``: every dictionary word found anywhere (jieba's ``cut_all``).
+
+In ``search`` and ``full`` modes tokens overlap: they come sorted by ``(start, end)``, and every
+character outside whitespace is covered by at least one token. These are the only modes in the
+package whose tokens overlap; ``accurate`` keeps the `Token` contract (in order, disjoint, whitespace
+gaps). jieba's whitespace tokens are dropped; in ``full`` mode a run of non-word characters (``，。``)
+becomes one token per character, as in ``accurate`` mode. ``backend="rjieba"`` (jieba-rs) offers
+``accurate`` and ``search``; its ``cut_all`` gives no offsets.
+
+jieba's dictionary is loaded once per process into a private ``jieba.Tokenizer`` whose cache file
+lives in ``paths.cache_dir("jieba")``. A segmenter with user words works on its own copy, so two
+segmenters never see each other's words. See `bilingual_lm.segment.userdict` for the entries that
+jieba cannot keep whole and how they are protected.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from bilingual_lm.errors import InputError
+from bilingual_lm.paths import cache_dir
+from bilingual_lm.segment.base import Token, register_segmenter
+from bilingual_lm.segment.script import lang_tag
+from bilingual_lm.segment.userdict import PhraseMatcher, UserWord, load_user_words
+
+MODES = ("accurate", "search", "full")
+BACKENDS = ("jieba", "rjieba")
+
+# jieba's block pattern (jieba.re_han_default): a word it can find lies inside one such run.
+JIEBA_WORD_CHARS = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+_ASCII_ALNUM = re.compile(r"[a-zA-Z0-9]")
+
+
+@lru_cache(maxsize=1)
+def default_jieba_tokenizer():
+    """jieba's default dictionary, loaded once per process, its cache in the per-user cache folder."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = str(cache_dir("jieba"))
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # jieba reports the load at DEBUG level on stderr
+    try:
+        tokenizer.initialize()
+    finally:
+        logger.setLevel(level)
+    return tokenizer
+
+
+@lru_cache(maxsize=1)
+def default_rjieba_tokenizer():
+    """rjieba's default dictionary, loaded once per process."""
+    return _new_rjieba()
+
+
+def _new_rjieba():
+    try:
+        import rjieba
+    except ImportError:
+        raise InputError("backend 'rjieba' is not installed (pip install rjieba)") from None
+    return rjieba.Jieba()
+
+
+def jieba_tokenizer_with(words: Iterable[UserWord]):
+    """A private jieba tokenizer: the default dictionary (copied, not reloaded) plus `words`."""
+    import jieba
+
+    default = default_jieba_tokenizer()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = default.tmp_dir
+    tokenizer.FREQ, tokenizer.total = dict(default.FREQ), default.total
+    tokenizer.initialized = True
+    for entry in words:
+        tokenizer.add_word(entry.word, entry.freq, entry.tag)
+    return tokenizer
+
+
+def rjieba_tokenizer_with(words: Iterable[UserWord]):
+    """A private rjieba tokenizer holding the default dictionary plus `words`."""
+    tokenizer = _new_rjieba()
+    for entry in words:
+        tokenizer.add_word(entry.word, entry.freq, entry.tag)
+    return tokenizer
+
+
+@register_segmenter("zh")
+class ChineseSegmenter:
+    """jieba word segmentation: ``ChineseSegmenter().segment("我爱北京天安门")`` -> 我 | 爱 | 北京 | 天安门.
+
+    Options: `mode` (accurate, search, full), `hmm` (jieba's HMM for unknown words), `user_dict`
+    (dictionary file paths), `user_words` (words or `UserWord`s), `backend` (jieba or rjieba).
+    """
+
+    name = "zh"
+
+    def __init__(
+        self,
+        mode: str = "accurate",
+        hmm: bool = True,
+        user_dict: str | Path | Iterable[str | Path] = (),
+        user_words: Iterable[str | UserWord] = (),
+        backend: str = "jieba",
+    ):
+        if mode not in MODES:
+            raise InputError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if backend not in BACKENDS:
+            raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        if backend == "rjieba" and mode == "full":
+            raise InputError("mode 'full' needs backend 'jieba' (rjieba's full mode gives no offsets)")
+        self.mode, self.hmm, self.backend = mode, hmm, backend
+        files = [user_dict] if isinstance(user_dict, str | Path) else list(user_dict)
+        self.user_words = load_user_words(files, user_words)
+        self.protected = PhraseMatcher(
+            e.word for e in self.user_words if not JIEBA_WORD_CHARS.fullmatch(e.word)
+        )
+        learnable = [e for e in self.user_words if JIEBA_WORD_CHARS.fullmatch(e.word)]
+        if backend == "jieba":
+            self._tokenizer = jieba_tokenizer_with(learnable) if learnable else default_jieba_tokenizer()
+        else:
+            self._tokenizer = rjieba_tokenizer_with(learnable) if learnable else default_rjieba_tokenizer()
+        self._cut = {
+            ("jieba", "accurate"): self._jieba_tokenize,
+            ("jieba", "search"): self._jieba_tokenize,
+            ("jieba", "full"): self._jieba_full,
+            ("rjieba", "accurate"): self._rjieba_tokenize,
+            ("rjieba", "search"): self._rjieba_tokenize,
+        }[backend, mode]
+
+    def segment(self, text: str) -> list[Token]:
+        return self.segment_at(text, 0)
+
+    def segment_at(self, text: str, offset: int) -> list[Token]:
+        """The tokens of `text`, with spans shifted by `offset` (where `text` sits in a longer text)."""
+        if not self.protected:
+            return self._cut(text, offset)
+        tokens, position = [], 0
+        for match in self.protected.finditer(text):
+            tokens += self._cut(text[position : match.start()], offset + position)
+            tokens.append(Token(match.group(), lang_tag(match.group()), offset + match.start(), offset + match.end()))
+            position = match.end()
+        return tokens + self._cut(text[position:], offset + position)
+
+    def _jieba_tokenize(self, text: str, offset: int) -> list[Token]:
+        mode = "default" if self.mode == "accurate" else "search"
+        tokens = [
+            Token(word, lang_tag(word), offset + start, offset + end)
+            for word, start, end in self._tokenizer.tokenize(text, mode=mode, HMM=self.hmm)
+            if not word.isspace()
+        ]
+        return tokens if self.mode == "accurate" else sorted(tokens, key=_span)
+
+    def _rjieba_tokenize(self, text: str, offset: int) -> list[Token]:
+        mode = "default" if self.mode == "accurate" else "search"
+        tokens = [
+            Token(word, lang_tag(word), offset + start, offset + end)
+            for word, start, end in self._tokenizer.tokenize(text, mode=mode, hmm=self.hmm)
+            if not word.isspace()
+        ]
+        return tokens if self.mode == "accurate" else sorted(tokens, key=_span)
+
+    def _jieba_full(self, text: str, offset: int) -> list[Token]:
+        spans, position = [], 0
+        for block in JIEBA_WORD_CHARS.finditer(text):
+            spans += _single_characters(text, position, block.start())
+            spans += _cut_all_spans(self._tokenizer, block.group(), block.start())
+            position = block.end()
+        spans += _single_characters(text, position, len(text))
+        return [
+            Token(text[start:end], lang_tag(text[start:end]), offset + start, offset + end)
+            for start, end in sorted(set(spans))
+        ]
+
+
+def _span(token: Token) -> tuple[int, int]:
+    return token.start, token.end
+
+
+def _single_characters(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(i, i + 1) for i in range(start, end) if not text[i].isspace()]
+
+
+def _cut_all_spans(tokenizer, block: str, offset: int) -> list[tuple[int, int]]:
+    """jieba's ``__cut_all`` on one block, returning spans instead of strings (same words)."""
+    dag = tokenizer.get_DAG(block)
+    spans: list[tuple[int, int]] = []
+    latin: list[tuple[int, int]] = []  # a run of single ASCII letters/digits, joined as jieba does
+    last_end = -1
+    for k, ends in dag.items():
+        if latin and not _ASCII_ALNUM.match(block[k]):
+            spans += _joined(latin)
+            latin = []
+        if len(ends) == 1 and k > last_end:
+            if _ASCII_ALNUM.match(block[k]):
+                latin.append((k, ends[0] + 1))
+            else:
+                spans.append((k, ends[0] + 1))
+            last_end = ends[0]
+        else:
+            for j in ends:
+                if j > k:
+                    spans.append((k, j + 1))
+                    last_end = j
+    spans += _joined(latin)
+    return [(offset + start, offset + end) for start, end in spans]
+
+
+def _joined(pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Contiguous pieces as one span (jieba's English buffer); otherwise the pieces themselves."""
+    if not pieces:
+        return []
+    if all(a[1] == b[0] for a, b in zip(pieces, pieces[1:])):
+        return [(pieces[0][0], pieces[-1][1])]
+    return pieces

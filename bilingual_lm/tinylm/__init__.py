@@ -1,0 +1,12 @@
+"""A tiny Transformer language model trained from scratch on the bundled bilingual text.
+
+In the spirit of nanoGPT, each idea has its own short file:
+
+- `tokenizer`: a sentencepiece model trained on the zh + en sentences;
+- `data`: the text turned into token blocks, and the next-token pairs (inputs, targets) cut from them;
+- `model`: a transformers `LlamaConfig` a few million parameters large;
+- `train`: a seeded, single-threaded training loop on the CPU;
+- `evaluate`: held-out loss and bits per character;
+- `attention`: the attention maps of a trained model;
+- `scaling`: training compute (6·N·D) and a power-law fit.
+"""

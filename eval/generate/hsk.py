@@ -1,0 +1,165 @@
+"""Tasks from the HSK sentences of `hsk-sentences-audio` (zh/en pairs, HSK levels 1–6).
+
+Only the held-out sentences of `train_test_split` are used (every 10th), so that an n-gram model trained
+on the other nine in ten is not scored on its own training text. Sentences whose Chinese or English text
+occurs twice there are left out. Items are ordered one HSK level after another (seeded within a level), so
+that the first N items of a file hold the levels in equal shares.
+
+* ``hsk_parallel``: each sentence in zh and en: the information cost of one meaning in each language.
+* ``hsk_translation``: a sentence in one language, then its true translation among distractors of the
+  same HSK level (zh→en and en→zh).
+* ``hsk_open``: the first half of a sentence (its first gold words) and the first half of its English
+  translation, as open prompts for next-token distributions and sampling.
+
+    python -m eval.generate.hsk [--seed N] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+
+from bilingual_lm.corpora.hsk import LICENSE, HskSentence, train_test_split
+from eval.generate.sampling import SEED, candidate_ids, interleaved
+from eval.generate.taskfile import write_task
+
+GENERATOR = "eval.generate.hsk"
+LANGUAGES = ("zh", "en")
+CANDIDATES = 8
+OPEN_MIN_WORDS = 6  # a sentence gives an open prompt when both sides have at least this many words
+TRAILING_PUNCTUATION = ",;:-—–\"'“”‘’"
+DEFAULT_LIMITS = {"hsk_parallel": 100, "hsk_translation": 60, "hsk_open": 20}
+
+
+def held_out() -> list[HskSentence]:
+    """The held-out sentences whose zh and en texts are each unique among them."""
+    sentences = train_test_split()[1]
+    zh = Counter(s.zh for s in sentences)
+    en = Counter(s.en for s in sentences)
+    return [s for s in sentences if zh[s.zh] == 1 and en[s.en] == 1]
+
+
+def source() -> str:
+    return (
+        f"hsk-sentences-audio {version('hsk-sentences-audio')}: the held-out sentences of "
+        "bilingual_lm.corpora.hsk.train_test_split (every 10th)"
+    )
+
+
+def header(name: str, kind: str, description: str, prompt: dict[str, str]) -> dict:
+    return {
+        "format": 1,
+        "name": name,
+        "kind": kind,
+        "group": "hsk",
+        "description": description,
+        "source": source(),
+        "license": LICENSE,
+        "languages": list(LANGUAGES),
+        "default_limit": DEFAULT_LIMITS[name],
+        "templates": {"prompt": prompt},
+    }
+
+
+def ordered(sentences: list[HskSentence], seed: int, name: str) -> list[HskSentence]:
+    return interleaved(sorted(sentences, key=lambda s: s.id), lambda s: s.level, seed, name, "order")
+
+
+def parallel(seed: int = SEED) -> dict:
+    name = "hsk_parallel"
+    task = header(
+        name,
+        "parallel",
+        "The same sentence in Chinese and in English: bits per character and per byte of each side.",
+        {"zh": "{text}", "en": "{text}"},
+    )
+    task["items"] = [
+        {"id": s.id, "slots": {"text": {"zh": s.zh, "en": s.en}}, "meta": {"level": s.level}}
+        for s in ordered(held_out(), seed, name)
+    ]
+    return task
+
+
+def translation(seed: int = SEED) -> dict:
+    name = "hsk_translation"
+    sentences = held_out()
+    task = header(
+        name,
+        "choice",
+        f"A sentence, then its translation among {CANDIDATES - 1} other sentences of the same HSK level.",
+        {"zh": "中文：{sentence}\nEnglish: ", "en": "English: {sentence}\n中文："},
+    )
+    task["conditions"] = [["zh", "en"], ["en", "zh"]]
+    task["concepts"] = {s.id: {"zh": s.zh, "en": s.en} for s in sorted(sentences, key=lambda s: s.id)}
+    by_level: dict[int, list[str]] = {}
+    for s in sentences:
+        by_level.setdefault(s.level, []).append(s.id)
+    task["items"] = [
+        {
+            "id": s.id,
+            "slots": {"sentence": {"zh": s.zh, "en": s.en}},
+            "candidates": candidate_ids(s.id, by_level[s.level], CANDIDATES, seed, name, s.id),
+            "gold": s.id,
+            "meta": {"level": s.level},
+        }
+        for s in ordered(sentences, seed, name)
+    ]
+    return task
+
+
+def zh_prefix(sentence: HskSentence, n_words: int) -> str | None:
+    """The Chinese text up to the end of its `n_words`-th gold word (None if the words are not found)."""
+    end = 0
+    for word in sentence.gold_words[:n_words]:
+        start = sentence.zh.find(word, end)
+        if start < 0:
+            return None
+        end = start + len(word)
+    return sentence.zh[:end]
+
+
+def open_prompt(sentence: HskSentence) -> dict[str, str] | None:
+    """The first half (rounded up) of the words of each side, or None for a short sentence."""
+    en_words = sentence.en.split()
+    if min(len(sentence.gold_words), len(en_words)) < OPEN_MIN_WORDS:
+        return None
+    zh = zh_prefix(sentence, math.ceil(len(sentence.gold_words) / 2))
+    en = " ".join(en_words[: math.ceil(len(en_words) / 2)]).rstrip(TRAILING_PUNCTUATION)
+    return {"zh": zh, "en": en} if zh and en else None
+
+
+def open_prompts(seed: int = SEED) -> dict:
+    name = "hsk_open"
+    task = header(
+        name,
+        "open",
+        "The first half of an HSK sentence and of its English translation, as open prompts.",
+        {"zh": "{text}", "en": "{text}"},
+    )
+    prompts = {s.id: text for s in held_out() if (text := open_prompt(s))}
+    eligible = [s for s in held_out() if s.id in prompts]
+    task["items"] = [
+        {"id": s.id, "slots": {"text": prompts[s.id]}, "meta": {"level": s.level}}
+        for s in ordered(eligible, seed, name)
+    ]
+    return task
+
+
+def generate(seed: int = SEED, out_dir: str | Path | None = None) -> list[Path]:
+    return [write_task(build(seed), GENERATOR, out_dir) for build in (parallel, translation, open_prompts)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m {GENERATOR}", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--out", help="output folder (default: the built-in tasks folder)")
+    args = parser.parse_args(argv)
+    for path in generate(args.seed, args.out):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Note 1 (链式法则 / The chain rule): p(S) as a product of factors, under an n-gram and a Transformer.
+
+Writes notes/docs/generated/01-chain-rule/. Run: python notes/scripts/01-chain-rule.py [--fast]
+The fast profile scores with the n-gram only and leaves the Transformer's files from the last full run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import matplotlib.pyplot as plt
+
+from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
+from bilingual_lm.provenance import provenance
+from bilingual_lm.score import load_scorer
+
+SEED = 0  # scoring is deterministic; recorded for the provenance
+SENTENCES = {"zh": "我爱吃披萨", "en": "I love to eat pizza"}
+TRANSFORMER = "gemma3-270m"
+
+
+def factor_rows(score, with_order: bool) -> list[dict]:
+    """One row per chain-rule factor: the token, what it was conditioned on, log p, p and bits."""
+    rows = []
+    shown = ["<s>"] if with_order else []
+    for i, token in enumerate(score.tokens, 1):
+        text = token.text or "</s>"
+        if with_order:  # an n-gram conditions on the last (order − 1) tokens only
+            context = shown[len(shown) - (token.order - 1):] if token.order and token.order > 1 else []
+        else:
+            context = shown
+        rows.append({
+            "i": i,
+            "token": text,
+            "context": list(context),
+            "order": token.order,
+            "oov": token.oov,
+            "logprob": token.logprob,
+            "prob": math.exp(token.logprob),
+            "bits": -token.logprob / math.log(2),
+        })
+        shown = [*shown, text]
+    return rows
+
+
+def factor_table(rows: list[dict], lang_labels: dict, with_order: bool) -> str:
+    """The factors as a Markdown table whose last row is their sum / product."""
+    def condition(row):
+        context = " ".join(row["context"]) if row["context"] else "—"
+        if not with_order and len(row["context"]) > 4:
+            context = "… " + " ".join(row["context"][-3:])
+        return f"`{row['token']}` | `{context}`"
+
+    body = []
+    for row in rows:
+        cells = [row["i"], condition(row)]
+        if with_order:
+            cells.append(f"{row['order']}{' (<unk>)' if row['oov'] else ''}")
+        cells += [f"{row['logprob']:.4f}", f"{row['prob']:.3g}", f"{row['bits']:.2f}"]
+        body.append(cells)
+    total = math.fsum(r["logprob"] for r in rows)
+    last = ["", f"**{lang_labels['total']}**", *([""] if with_order else []),
+            f"**{total:.4f}**", f"**{math.exp(total):.3g}**", f"**{-total / math.log(2):.2f}**"]
+    headers = ["i", lang_labels["factor"], *([lang_labels["order"]] if with_order else []),
+               "log p (nats)", "p", lang_labels["bits"]]
+    return markdown_table(headers, [*body, last], "rl" + ("l" if with_order else "") + "rrr")
+
+
+LABELS = {
+    "zh": {"factor": "因子 p(词元 | 前文)", "order": "匹配的阶", "bits": "比特", "total": "合计：log p(S) 与 p(S)"},
+    "en": {"factor": "factor p(token | context)", "order": "order matched", "bits": "bits",
+           "total": "total: log p(S) and p(S)"},
+}
+
+
+def score_all(spec: str) -> dict:
+    """Score both sentences with the model `spec`: factors, totals and the model's description."""
+    result = {}
+    for lang, text in SENTENCES.items():
+        scorer = load_scorer(spec, lang=lang)
+        score = scorer.score([text])[0]
+        rows = factor_rows(score, with_order=spec.startswith("ngram"))
+        result[lang] = {
+            "text": text,
+            "model": scorer.describe(),
+            "factors": rows,
+            "logprob": score.logprob,
+            "sum_of_factors": math.fsum(r["logprob"] for r in rows),
+            "product_of_factors": math.prod(r["prob"] for r in rows),
+            "totals": score.totals(),
+        }
+    return result
+
+
+def plot_bits(ngram: dict, transformer: dict | None):
+    """Bits per factor: which words carry the information, under each model."""
+    panels = [("n-gram", ngram)] + ([("Transformer", transformer)] if transformer else [])
+    figure, axes = plt.subplots(len(panels), 2, figsize=(9, 2.8 * len(panels)), squeeze=False)
+    for row, (name, result) in enumerate(panels):
+        for col, lang in enumerate(("zh", "en")):
+            factors = result[lang]["factors"]
+            bits = [f["bits"] for f in factors]
+            labels = [str(f["i"]) if lang == "zh" else f["token"] for f in factors]
+            axis = axes[row][col]
+            axis.bar(range(len(bits)), bits, color="tab:red" if lang == "zh" else "tab:blue")
+            axis.set_xticks(range(len(bits)), labels, rotation=0 if lang == "zh" else 45, fontsize=8)
+            axis.set_ylabel("bits = −log2 p")
+            total = sum(bits)
+            title = {"zh": "Chinese (factor i, see table)", "en": "English"}[lang]
+            axis.set_title(f"{name}, {title}: total {total:.1f} bits", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def main(fast: bool = False) -> None:
+    out = NoteOutput.for_script(__file__, fast=fast, seed=SEED)
+    ngram = score_all("ngram:default")
+    for lang in ("zh", "en"):
+        table = {ui: factor_table(ngram[lang]["factors"], LABELS[ui], with_order=True) for ui in ("zh", "en")}
+        out.write_bilingual(f"ngram-{lang}", table["zh"], table["en"])
+
+    transformer_json = out.dir / "transformer.json"
+    if not fast:
+        transformer = score_all(TRANSFORMER)
+        transformer["provenance"] = provenance(seed=SEED, command="python notes/scripts/01-chain-rule.py",
+                                               profile="full")
+        out.write_json("transformer.json", transformer)
+    elif transformer_json.exists():
+        transformer = json.loads(transformer_json.read_text(encoding="utf-8"))
+    else:
+        transformer = None
+    if transformer:
+        made = transformer["provenance"]
+        for lang in ("zh", "en"):
+            table = {ui: factor_table(transformer[lang]["factors"], LABELS[ui], with_order=False)
+                     for ui in ("zh", "en")}
+            out.write_bilingual(f"transformer-{lang}", table["zh"], table["en"])
+        out.write_bilingual(
+            "transformer-made",
+            f"Transformer 的结果来自完整配置（`{made['command']}`，提交 `{made['git_commit']}`，{made['created']}）。",
+            f"The Transformer's results come from the full profile (`{made['command']}`, commit "
+            f"`{made['git_commit']}`, {made['created']}).",
+        )
+    else:
+        for lang in ("zh", "en"):
+            out.write_bilingual(f"transformer-{lang}", "（尚未运行完整配置。）",
+                                "(The full profile has not been run yet.)")
+        out.write_bilingual("transformer-made", "", "")
+
+    out.save_figure(plot_bits(ngram, transformer), "bits.png")
+
+    # The sentences with numbers: the identity Σ log p = log p(S), and the two models side by side.
+    def sentence(ui: str) -> str:
+        parts = []
+        for lang in ("zh", "en"):
+            n = ngram[lang]
+            if ui == "zh":
+                parts.append(f"n 元模型给 `{n['text']}` 的 {len(n['factors'])} 个因子的对数概率之和是 "
+                             f"{n['sum_of_factors']:.4f} 奈特，即 p(S) = {n['product_of_factors']:.3g}，"
+                             f"每字 {n['totals']['bits_per_char']:.2f} 比特")
+            else:
+                parts.append(f"the n-gram's {len(n['factors'])} factors for `{n['text']}` sum to "
+                             f"{n['sum_of_factors']:.4f} nats, so p(S) = {n['product_of_factors']:.3g}, "
+                             f"{n['totals']['bits_per_char']:.2f} bits per character")
+            if transformer:
+                t = transformer[lang]
+                if ui == "zh":
+                    parts[-1] += (f"；Transformer 用 {len(t['factors'])} 个子词因子，"
+                                  f"和是 {t['sum_of_factors']:.4f} 奈特，p(S) = {t['product_of_factors']:.3g}，"
+                                  f"每字 {t['totals']['bits_per_char']:.2f} 比特")
+                else:
+                    parts[-1] += (f"; the Transformer's {len(t['factors'])} subword factors sum to "
+                                  f"{t['sum_of_factors']:.4f} nats, p(S) = {t['product_of_factors']:.3g}, "
+                                  f"{t['totals']['bits_per_char']:.2f} bits per character")
+        if ui == "zh":
+            return "。".join(parts) + "。"
+        return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
+
+    out.write_bilingual("summary", sentence("zh"), sentence("en"))
+    out.write_json("results.json", {"ngram": ngram, "transformer": transformer})
+    out.write_provenance()
+
+
+if __name__ == "__main__":
+    main(fast=is_fast())

@@ -1,0 +1,223 @@
+"""Note 7 (规模 / Scale): four sizes of the tiny model on the same text, and a small power law.
+
+Writes notes/docs/generated/07-scale/. Run: python notes/scripts/07-scale.py [--fast]
+The largest size is note 5's reference model (from the cache when note 5 has run).
+GPT-2 and GPT-3 appear as figures REPORTED in their papers, not measured here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table  # noqa: E402
+from bilingual_lm.tinylm.model import count_parameters  # noqa: E402
+from bilingual_lm.tinylm.reference import (  # noqa: E402
+    PROFILES,
+    SEED,
+    hsk_split,
+    reference_model,
+    set_deterministic,
+    train_recipe,
+)
+from bilingual_lm.tinylm.scaling import fit_power_law, training_flops  # noqa: E402
+
+# (d_model, n_layers) of the smaller sizes; the largest is the profile's reference model.
+SMALLER = {"full": [(32, 1), (64, 2), (96, 3)], "fast": [(16, 1), (32, 1), (48, 2)]}
+
+# Figures reported by the papers (not measured here; other data, tokenizers and units than ours).
+REPORTED = [
+    {
+        "model": "GPT-2 (1.5B)",
+        "parameters": 1_542_000_000,  # "1542M", Radford et al. (2019), Table 2
+        "tokens": None,  # not reported (WebText: 40 GB of text)
+        "compute": None,  # not reported
+        "score": {"zh": "text8 上 0.98 比特/字符；enwik8 上 0.93 比特/字节（零样本）",
+                  "en": "0.98 bits/char on text8; 0.93 bits/byte on enwik8 (zero-shot)"},
+        "source": "Radford et al. (2019), *Language Models are Unsupervised Multitask Learners*, Table 3",
+    },
+    {
+        "model": "GPT-3 (175B)",
+        "parameters": 175_000_000_000,
+        "tokens": 300_000_000_000,  # Brown et al. (2020), Table 2.2 / D.1
+        "compute": 3.14e23,  # "3.14E+23" FLOPs (3,640 PF-days), Table D.1
+        "score": {"zh": "Penn Treebank 词级困惑度 20.5（零样本）",
+                  "en": "Penn Treebank word-level perplexity 20.5 (zero-shot)"},
+        "source": "Brown et al. (2020), *Language Models are Few-Shot Learners*, Tables 3.1 and D.1",
+    },
+]
+
+
+def train_sizes(profile: str) -> list[dict]:
+    """Train every size on the same data for the same steps; held-out loss along the way."""
+    reference = reference_model(profile)
+    train_texts, held_out_texts = hsk_split()
+    runs = []
+    sizes = [(d, layers, None) for d, layers in SMALLER[profile]] + [(reference.recipe.d_model,
+                                                                      reference.recipe.n_layers, reference)]
+    for d_model, n_layers, trained in sizes:
+        recipe = replace(reference.recipe, d_model=d_model, n_layers=n_layers)
+        if trained is None:
+            trained = train_recipe(recipe, train_texts, held_out_texts, tokenizer=reference.tokenizer)
+        tokens_per_step = recipe.train.batch_size * recipe.context
+        n = count_parameters(trained.model, embeddings=False)
+        runs.append({
+            "d_model": d_model, "n_layers": n_layers,
+            "parameters": count_parameters(trained.model), "non_embedding_parameters": n,
+            "tokens": recipe.train.steps * tokens_per_step,
+            "compute": training_flops(n, recipe.train.steps * tokens_per_step),
+            "final_loss": trained.held_out[-1]["loss"],
+            "final_bits_per_char": trained.held_out[-1]["bits_per_char"],
+            "curve": [{**h, "compute": training_flops(n, h["step"] * tokens_per_step)} for h in trained.held_out],
+        })
+    return runs
+
+
+def frontier(runs: list[dict]) -> list[tuple[float, float]]:
+    """The (compute, loss) checkpoints that no cheaper checkpoint of any size beats."""
+    points = sorted((h["compute"], h["loss"]) for run in runs for h in run["curve"])
+    best, kept = np.inf, []
+    for compute, loss in points:
+        if loss < best:
+            best = loss
+            kept.append((compute, loss))
+    return kept
+
+
+def plot_scaling(runs, law_n, front, law_c) -> plt.Figure:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    n = np.array([r["non_embedding_parameters"] for r in runs])
+    left.loglog(n, [r["final_loss"] for r in runs], "o", color="tab:blue", label="held-out loss after training")
+    grid = np.geomspace(n.min() / 1.5, n.max() * 1.5, 50)
+    left.loglog(grid, law_n(grid), "--", color="tab:blue",
+                label=f"fit: L = {law_n.a:.2f} · N^(−{law_n.exponent:.3f})")
+    left.set_xlabel("parameters N (without embeddings)")
+    left.set_ylabel("held-out loss (nats per token)")
+    left.set_title("Loss against model size")
+    left.legend(fontsize=8)
+    for run in runs:
+        curve = run["curve"]
+        right.loglog([h["compute"] for h in curve], [h["loss"] for h in curve], ".-", alpha=0.7,
+                     label=f"N = {run['non_embedding_parameters']:,}")
+    c = np.array([p[0] for p in front])
+    grid = np.geomspace(c.min(), c.max(), 50)
+    right.loglog(grid, law_c(grid), "k--", label=f"frontier fit: L = {law_c.a:.2f} · C^(−{law_c.exponent:.3f})")
+    right.set_xlabel("training compute C = 6·N·D (FLOPs)")
+    right.set_ylabel("held-out loss (nats per token)")
+    right.set_title("Loss against compute")
+    right.legend(fontsize=7)
+    for axis in (left, right):
+        axis.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def plot_reported(runs) -> plt.Figure:
+    """Parameters against training compute: ours (measured) and GPT-2 / GPT-3 (reported)."""
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    ours_c = [r["compute"] for r in runs]
+    axis.loglog(ours_c, [r["non_embedding_parameters"] for r in runs], "o", color="tab:blue",
+                label="tiny models (measured here)")
+    tokens = runs[0]["tokens"]
+    grid = np.geomspace(1e9, 1e25, 50)
+    axis.loglog(grid, grid / (6 * tokens), ":", color="tab:blue", linewidth=1,
+                label=f"C = 6·N·D with our D = {tokens:,} tokens")
+    gpt3 = REPORTED[1]
+    axis.loglog(grid, grid / (6 * gpt3["tokens"]), ":", color="tab:red", linewidth=1,
+                label="C = 6·N·D with D = 300B tokens (GPT-3)")
+    axis.loglog([gpt3["compute"]], [gpt3["parameters"]], "*", color="tab:red", markersize=14,
+                label="GPT-3 175B: 3.14e23 FLOPs (reported)")
+    gpt2 = REPORTED[0]
+    axis.axhline(gpt2["parameters"], color="tab:green", linestyle="--", linewidth=1,
+                 label="GPT-2 1.5B parameters (compute not reported)")
+    axis.set_xlabel("training compute (FLOPs)")
+    axis.set_ylabel("parameters")
+    axis.set_title("Our models and reported ones: parameters against compute")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    return figure
+
+
+def main(fast: bool = False) -> None:
+    set_deterministic()
+    profile = "fast" if fast else "full"
+    out = NoteOutput.for_script(__file__, fast=fast, seed=SEED)
+    runs = train_sizes(profile)
+    law_n = fit_power_law([r["non_embedding_parameters"] for r in runs], [r["final_loss"] for r in runs])
+    front = frontier(runs)
+    law_c = fit_power_law([p[0] for p in front], [p[1] for p in front])
+    out.save_figure(plot_scaling(runs, law_n, front, law_c), "scaling.png")
+    out.save_figure(plot_reported(runs), "reported.png")
+
+    def size_rows() -> list[list]:
+        return [[f"{r['n_layers']} × {r['d_model']}", f"{r['parameters']:,}", f"{r['non_embedding_parameters']:,}",
+                 f"{r['tokens']:,}", f"{r['compute']:.3g}", f"{r['final_loss']:.3f}",
+                 f"{r['final_bits_per_char']:.3f}"] for r in runs]
+
+    out.write_bilingual(
+        "sizes",
+        markdown_table(["层数 × 宽度", "参数（含词嵌入）", "参数 N（不含词嵌入）", "训练词元 D", "算力 C = 6ND（FLOPs）",
+                        "留出损失（奈特/词元）", "每字比特"], size_rows(), "lrrrrrr"),
+        markdown_table(["layers × width", "parameters (with embeddings)", "parameters N (without embeddings)",
+                        "training tokens D", "compute C = 6ND (FLOPs)", "held-out loss (nats/token)",
+                        "bits/char"], size_rows(), "lrrrrrr"),
+    )
+
+    def reported_rows(ui: str) -> list[list]:
+        missing = {"zh": "未报告", "en": "not reported"}[ui]
+        return [[r["model"], f"{r['parameters']:.3g}", f"{r['tokens']:.3g}" if r["tokens"] else missing,
+                 f"{r['compute']:.3g}" if r["compute"] else missing, r["score"][ui], r["source"]]
+                for r in REPORTED]
+
+    out.write_bilingual(
+        "reported",
+        markdown_table(["模型", "参数", "训练词元", "训练算力（FLOPs）", "论文报告的成绩", "出处"], reported_rows("zh"), "lrrrll"),
+        markdown_table(["model", "parameters", "training tokens", "training compute (FLOPs)", "reported score",
+                        "source"], reported_rows("en"), "lrrrll"),
+    )
+
+    small, large = runs[0], runs[-1]
+    gpt3_6nd = training_flops(REPORTED[1]["parameters"], REPORTED[1]["tokens"])
+    profile_name = {"zh": "快速（`--fast`）" if fast else "完整", "en": "fast (`--fast`)" if fast else "full"}
+    out.write_bilingual(
+        "summary",
+        f"本页用的是{profile_name['zh']}配置。{len(runs)} 个模型读同样的 {large['tokens']:,} 个词元，"
+        f"参数（不含词嵌入）从 {small['non_embedding_parameters']:,} 增加到 {large['non_embedding_parameters']:,}"
+        f"（{large['non_embedding_parameters'] / small['non_embedding_parameters']:.0f} 倍），"
+        f"留出损失从 {small['final_loss']:.3f} 降到 {large['final_loss']:.3f} 奈特/词元。"
+        f"拟合的幂律是 $L(N) = {law_n.a:.2f}\\,N^{{-{law_n.exponent:.3f}}}$，"
+        f"算力前沿上是 $L(C) = {law_c.a:.2f}\\,C^{{-{law_c.exponent:.3f}}}$。",
+        f"This page uses the {profile_name['en']} profile. {len(runs)} models read the same "
+        f"{large['tokens']:,} tokens; as the parameters (without embeddings) grow from "
+        f"{small['non_embedding_parameters']:,} to {large['non_embedding_parameters']:,} "
+        f"({large['non_embedding_parameters'] / small['non_embedding_parameters']:.0f}×), the held-out loss falls "
+        f"from {small['final_loss']:.3f} to {large['final_loss']:.3f} nats per token. The fitted power law is "
+        f"$L(N) = {law_n.a:.2f}\\,N^{{-{law_n.exponent:.3f}}}$, and on the compute frontier "
+        f"$L(C) = {law_c.a:.2f}\\,C^{{-{law_c.exponent:.3f}}}$.",
+    )
+    out.write_bilingual(
+        "summary-reported",
+        f"用 $C = 6ND$ 估算 GPT-3：$6 \\times 1.75\\times10^{{11}} \\times 3\\times10^{{11}} = {gpt3_6nd:.3g}$ FLOPs，"
+        f"与论文报告的 {REPORTED[1]['compute']:.3g} 相符；它比这里最大的小模型多用 "
+        f"{REPORTED[1]['compute'] / large['compute']:.1e} 倍算力。",
+        f"The $C = 6ND$ rule gives GPT-3 $6 \\times 1.75\\times10^{{11}} \\times 3\\times10^{{11}} = {gpt3_6nd:.3g}$ "
+        f"FLOPs, in line with the {REPORTED[1]['compute']:.3g} its paper reports; that is "
+        f"{REPORTED[1]['compute'] / large['compute']:.1e} times the compute of our largest tiny model.",
+    )
+    out.write_json("results.json", {
+        "profile": out.profile, "runs": runs,
+        "fit_parameters": {"a": law_n.a, "exponent": law_n.exponent},
+        "fit_compute_frontier": {"a": law_c.a, "exponent": law_c.exponent, "points": front},
+        "reported": REPORTED,
+    })
+    out.write_provenance()
+
+
+if __name__ == "__main__":
+    main(fast=is_fast())

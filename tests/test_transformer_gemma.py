@@ -1,0 +1,62 @@
+"""One integration test module on the default Transformer, Gemma 3 270M (converted once, then cached)."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+
+import pytest
+
+from bilingual_lm.corpora.hsk import hsk_sentences
+from bilingual_lm.score.registry import load_scorer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def gemma():
+    return load_scorer("gemma3-270m", lang="auto")
+
+
+@pytest.fixture(scope="module")
+def sentences():
+    """Ten HSK sentences of six words or more, each as (zh words, en text)."""
+    chosen = [s for s in hsk_sentences()[3000:] if len(s.gold_words) >= 6 and len(s.en.split()) >= 6]
+    return chosen[:10]
+
+
+def test_scores_are_finite_log_probabilities(gemma, sentences):
+    texts = [s.zh for s in sentences] + [s.en for s in sentences]
+    for result in gemma.score(texts):
+        assert result.tokens and all(math.isfinite(t.logprob) and t.logprob <= 0 for t in result.tokens)
+        assert math.fsum(w.logprob for w in result.words) == pytest.approx(result.logprob, abs=1e-6)
+
+
+def test_batched_scores_equal_unbatched(gemma, sentences):
+    texts = [s.zh for s in sentences] + [s.en for s in sentences]
+    batched = gemma.score(texts, batch_size=16)
+    for text, together in zip(texts, batched, strict=True):
+        alone = gemma.score([text], batch_size=1)[0]
+        assert [t.logprob for t in together.tokens] == pytest.approx([t.logprob for t in alone.tokens], abs=1e-4)
+
+
+def test_fluent_sentences_score_above_their_shuffled_words(gemma, sentences):
+    rng = random.Random(0)
+    for sentence in sentences:
+        zh_words, en_words = list(sentence.gold_words), sentence.en.split()
+        rng.shuffle(zh_words)
+        rng.shuffle(en_words)
+        fluent_zh, shuffled_zh, fluent_en, shuffled_en = gemma.score(
+            ["".join(sentence.gold_words), "".join(zh_words), sentence.en, " ".join(en_words)]
+        )
+        assert fluent_zh.logprob > shuffled_zh.logprob, sentence.zh
+        assert fluent_en.logprob > shuffled_en.logprob, sentence.en
+
+
+def test_candidates_reuse_the_prompt_and_match_continuation_scores(gemma):
+    prompt = "The capital of France is"
+    candidates = [" Paris.", " London.", " a city in Europe.", "n't Berlin."]
+    expected = [s.logprob for s in gemma.score(candidates, [prompt] * len(candidates))]
+    assert gemma.score_candidates(prompt, candidates) == pytest.approx(expected, abs=1e-4)

@@ -1,0 +1,198 @@
+"""The Transformer scorer against a plain, unbatched loop over prefixes, on tiny seeded models."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import jieba
+import pytest
+import torch
+from tiny_causal_lm import reference_logprobs, tiny_gemma3, tiny_llama, tiny_tokenizer
+
+from bilingual_lm.corpora.hsk import hsk_sentences
+from bilingual_lm.errors import InputError
+from bilingual_lm.score.transformer import TransformerScorer
+from bilingual_lm.segment.base import Token
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+TOLERANCE = 1e-4
+
+
+class JiebaWords:
+    """Chinese words from jieba (what the 'zh' segmenter gives), whitespace skipped."""
+
+    name = "jieba"
+
+    def segment(self, text: str) -> list[Token]:
+        return [Token(w, "zh", s, e) for w, s, e in jieba.tokenize(text) if w.strip()]
+
+
+@pytest.fixture(scope="module", params=["llama", "gemma3"])
+def scorer(request) -> TransformerScorer:
+    model = tiny_llama() if request.param == "llama" else tiny_gemma3()
+    return TransformerScorer(model, tiny_tokenizer(), name=f"tiny-{request.param}", segmenter=JiebaWords())
+
+
+def texts(n: int) -> list[str]:
+    """n HSK sentences, zh and en alternating, of varied lengths."""
+    sentences = hsk_sentences()[2000 : 2000 + n]
+    return [s.zh if i % 2 else s.en for i, s in enumerate(sentences)]
+
+
+def ids_with_bos(text: str) -> list[int]:
+    tokenizer = tiny_tokenizer()
+    return [tokenizer.bos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]
+
+
+def test_token_scores_match_unbatched_prefix_loop(scorer):
+    for text in texts(6):
+        expected = reference_logprobs(scorer.model, ids_with_bos(text))
+        got = [t.logprob for t in scorer.score([text])[0].tokens]
+        assert got == pytest.approx(expected, abs=TOLERANCE)
+
+
+def test_batched_scores_equal_unbatched(scorer):
+    sample = texts(70)
+    by_size = {size: scorer.score(sample, batch_size=size) for size in (1, 7, 64)}
+    for size in (7, 64):
+        for one, other in zip(by_size[1], by_size[size], strict=True):
+            assert [t.logprob for t in other.tokens] == pytest.approx([t.logprob for t in one.tokens], abs=TOLERANCE)
+
+
+def test_results_come_back_in_input_order(scorer):
+    sample = texts(9)
+    assert [s.text for s in scorer.score(sample, batch_size=4)] == sample
+
+
+def test_chain_rule_identity_where_tokenization_splits_at_join(scorer):
+    tokenizer = tiny_tokenizer()
+    checked = 0
+    for text in texts(10):
+        offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        split = offsets[len(offsets) // 2][0]  # the start of a token: the tokenization splits there
+        context, continuation = text[:split], text[split:]
+        if not context.strip() or not continuation.strip():
+            continue
+        joined = (
+            tokenizer(context, add_special_tokens=False)["input_ids"]
+            + tokenizer(continuation, add_special_tokens=False)["input_ids"]
+        )
+        if joined != tokenizer(text, add_special_tokens=False)["input_ids"]:
+            continue
+        whole, alone, rest = scorer.score([text, context, continuation], [None, None, context])
+        assert whole.logprob == pytest.approx(alone.logprob + rest.logprob, abs=TOLERANCE)
+        checked += 1
+    assert checked >= 5
+
+
+def test_token_spanning_join_is_the_continuations_first_token(scorer):
+    # "我们今天去学校。" is tokenized 我们 / 今天 / 去 / 学校 / 。 by the tiny BPE; cut inside 今天:
+    text, cut = "我们今天去学校。", 3
+    tokenizer = tiny_tokenizer()
+    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    assert (2, 4) in encoding["offset_mapping"], "the tiny tokenizer should merge 今天"
+    result = scorer.score([text[cut:]], [text[:cut]])[0]
+    # Hand derivation: the scored tokens are those whose span ends after 3 characters: 今天, 去, 学校, 。,
+    # i.e. every token but BOS and 我们, each with the whole text's prefix as context.
+    expected = reference_logprobs(scorer.model, ids_with_bos(text))[1:]
+    assert [t.logprob for t in result.tokens] == pytest.approx(expected, abs=TOLERANCE)
+    assert (result.tokens[0].start, result.tokens[0].end) == (0, 1)  # 今天 clipped to the continuation's 天
+    context_alone = scorer.score([text[:cut]])[0]  # scores 我们 and 今 as its own tokens instead
+    whole = scorer.score([text])[0]
+    assert context_alone.logprob + result.logprob != pytest.approx(whole.logprob, abs=TOLERANCE)
+
+
+def test_chinese_words_come_from_the_segmenter_not_whitespace(scorer):
+    text = "我们今天去学校。"  # one whitespace "word"; jieba: 我们 / 今天 / 去 / 学校 / 。
+    result = scorer.score([text])[0]
+    assert [w.text for w in result.words] == [w for w, _, _ in jieba.tokenize(text)]
+    # The tiny BPE's tokens are exactly these words (see the join test), so each word is one token.
+    assert [w.logprob for w in result.words] == [t.logprob for t in result.tokens]
+
+
+def test_a_token_across_chinese_words_merges_them_into_one_unit(scorer):
+    # jieba: 他 / 是 / 我 / 的 / 朋友 / 。; the tiny BPE: 他是 / 我的 / 朋友 / 。 (asserted below), so by the
+    # rule of `align_words` the units are 他是, 我的, 朋友, 。, each worth its one token.
+    text = "他是我的朋友。"
+    offsets = tiny_tokenizer()(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    assert [tuple(o) for o in offsets] == [(0, 2), (2, 4), (4, 6), (6, 7)]
+    assert [w for w, _, _ in jieba.tokenize(text)] == ["他", "是", "我", "的", "朋友", "。"]
+    result = scorer.score([text])[0]
+    assert [w.text for w in result.words] == ["他是", "我的", "朋友", "。"]
+    assert [w.logprob for w in result.words] == [t.logprob for t in result.tokens]
+
+
+def test_score_candidates_equals_scoring_each_as_a_continuation(scorer):
+    prompt = "我们今天去"
+    candidates = ["学校。", "天安门。", "超市买东西，然后回家。", "商店", " the park.", "天"]
+    expected = [s.logprob for s in scorer.score(candidates, [prompt] * len(candidates))]
+    assert scorer.score_candidates(prompt, candidates) == pytest.approx(expected, abs=TOLERANCE)
+
+
+def test_sliding_window_equals_full_context_when_window_is_large(scorer):
+    long_text = " ".join(texts(12))
+    windowed = TransformerScorer(scorer.model, tiny_tokenizer(), name="w", segmenter=JiebaWords(), window=200)
+    full = scorer.score([long_text])[0]
+    assert len(ids_with_bos(long_text)) < 200
+    assert [t.logprob for t in windowed.score([long_text])[0].tokens] == pytest.approx(
+        [t.logprob for t in full.tokens], abs=TOLERANCE
+    )
+
+
+def test_sliding_window_scores_every_token_once_with_bounded_context(scorer):
+    window, stride = 12, 5
+    text = " ".join(texts(3))
+    ids = ids_with_bos(text)
+    windowed = TransformerScorer(
+        scorer.model, tiny_tokenizer(), name="w", segmenter=JiebaWords(), window=window, stride=stride
+    )
+    got = [t.logprob for t in windowed.score([text])[0].tokens]
+    assert len(got) == len(ids) - 1
+    # Token t is scored after BOS and its c most recent tokens, with window-1-stride ≤ c ≤ window-2
+    # (or all of them, in the first window): find such a c for each token with the plain loop.
+    for t, value in enumerate(got, start=1):
+        lengths = [t - 1] if t <= window - 1 else range(window - 1 - stride, window - 1)
+        candidates = [reference_logprobs(scorer.model, [ids[0], *ids[t - c : t + 1]])[-1] for c in lengths]
+        assert any(abs(value - c) <= TOLERANCE for c in candidates), t
+
+
+def test_next_token_distribution_is_the_models_softmax(scorer):
+    context = "我们今天去"
+    distribution = scorer.next_token_distribution(context)
+    ids = ids_with_bos(context)
+    with torch.inference_mode():
+        expected = torch.log_softmax(scorer.model(input_ids=torch.tensor([ids])).logits[0, -1].double(), dim=-1)
+    assert math.fsum(math.exp(v) for v in distribution.logprobs) == pytest.approx(1.0, abs=1e-5)
+    assert list(distribution.logprobs) == pytest.approx(expected.tolist(), abs=TOLERANCE)
+    assert len(distribution.tokens) == len(tiny_tokenizer())
+
+
+def test_samples_are_reproducible_from_the_seed(scorer):
+    first = scorer.sample("我们今天去", num_samples=3, max_new_tokens=6, seed=7)
+    again = scorer.sample("我们今天去", num_samples=3, max_new_tokens=6, seed=7)
+    other = scorer.sample("我们今天去", num_samples=3, max_new_tokens=6, seed=8)
+    assert first == again and len(first) == 3
+    assert other != first
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 101])
+def test_bad_text_is_an_input_error(bad):
+    limited = TransformerScorer(tiny_llama(), tiny_tokenizer(), name="t", segmenter=JiebaWords(), max_chars=100)
+    with pytest.raises(InputError):
+        limited.score([bad])
+
+
+def test_unknown_bos_convention_is_an_input_error():
+    with pytest.raises(InputError):
+        TransformerScorer(tiny_llama(), tiny_tokenizer(), name="t", bos="sometimes")
+
+
+def test_without_bos_the_first_token_is_not_scored():
+    model = tiny_llama()
+    plain = TransformerScorer(model, tiny_tokenizer(), name="t", segmenter=JiebaWords(), bos="never")
+    text = "我们今天去学校。"
+    ids = tiny_tokenizer()(text, add_special_tokens=False)["input_ids"]
+    result = plain.score([text])[0]
+    assert [t.logprob for t in result.tokens] == pytest.approx(reference_logprobs(model, ids), abs=TOLERANCE)
+    assert plain.describe()["bos"] is None

@@ -1,0 +1,84 @@
+"""A tiny causal LM and tokenizer built in-process (no downloads) for the Transformer scorer's tests.
+
+The tokenizer is a byte-level BPE trained on HSK sentences (zh and en), so it has character offsets,
+merges across Chinese characters (one token can span a word boundary or a context/continuation join)
+and splits rare characters into byte pieces. The models are seeded random Llama and Gemma 3 networks;
+the Gemma one has final-logit softcapping and 4-token sliding-window layers, so both code paths count.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from bilingual_lm.corpora.hsk import hsk_sentences
+
+
+@functools.lru_cache(maxsize=1)
+def tiny_tokenizer() -> PreTrainedTokenizerFast:
+    """Byte-level BPE with 3,000 tokens trained on 1,000 HSK sentences in each language; BOS is <bos>."""
+    sentences = hsk_sentences()[:1000]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=3000,
+        special_tokens=["<pad>", "<bos>", "<eos>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator([s.zh for s in sentences] + [s.en for s in sentences], trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>")
+
+
+def tiny_llama(seed: int = 0, max_positions: int = 256) -> LlamaForCausalLM:
+    config = LlamaConfig(
+        vocab_size=len(tiny_tokenizer()),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=max_positions,
+        initializer_range=0.3,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+    )
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(config).eval()
+
+
+def tiny_gemma3(seed: int = 0) -> Gemma3ForCausalLM:
+    config = Gemma3TextConfig(
+        vocab_size=len(tiny_tokenizer()),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=3,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=16,
+        sliding_window=4,
+        layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+        final_logit_softcapping=2.0,
+        max_position_embeddings=256,
+        initializer_range=0.3,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+    )
+    torch.manual_seed(seed)
+    return Gemma3ForCausalLM(config).eval()
+
+
+@torch.inference_mode()
+def reference_logprobs(model, ids: list[int]) -> list[float]:
+    """log p(ids[t] | ids[:t]) for t ≥ 1: one unbatched forward pass per prefix, reading its last position."""
+    values = []
+    for t in range(1, len(ids)):
+        logits = model(input_ids=torch.tensor([ids[:t]])).logits[0, -1]
+        values.append(torch.log_softmax(logits.double(), dim=-1)[ids[t]].item())
+    return values
