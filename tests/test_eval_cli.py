@@ -2,7 +2,9 @@
 
 import json
 import os
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,14 +22,27 @@ BLM = (
 )
 
 
-@pytest.fixture()
-def env(tmp_path):
+def make_env(tmp_path: Path) -> dict:
     return {**os.environ, "BLM_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(TESTS), "COLUMNS": "200"}
 
 
 @pytest.fixture()
-def tasks_dir(tmp_path):
-    return write_tasks(tmp_path / "tasks")
+def env(tmp_path):
+    return make_env(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def tasks_dir(tmp_path_factory):
+    return write_tasks(tmp_path_factory.mktemp("tasks"))
+
+
+@pytest.fixture(scope="module")
+def reference(tasks_dir, tmp_path_factory):
+    """One complete single-process run without the cache: (its results directory, its stdout)."""
+    tmp_path = tmp_path_factory.mktemp("reference")
+    result = blm(*eval_args(tasks_dir, tmp_path / "out", "--no-cache"), env=make_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    return tmp_path / "out", result.stdout
 
 
 def blm(*args, env, cwd=None, **kwargs):
@@ -54,11 +69,10 @@ def assert_one_line_error(result, *fragments):
         assert fragment in lines[0]
 
 
-def test_a_run_prints_the_summary_and_writes_the_results(tasks_dir, tmp_path, env):
-    result = blm(*eval_args(tasks_dir, tmp_path / "out"), env=env)
-    assert result.returncode == 0, result.stderr
-    assert table_row(result.stdout, "t_currency", "zh→zh") and "native (zh→zh vs en→en)" in result.stdout
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+def test_a_run_prints_the_summary_and_writes_the_results(reference):
+    out, stdout = reference
+    assert table_row(stdout, "t_currency", "zh→zh") and "native (zh→zh vs en→en)" in stdout
+    assert {p.name for p in out.iterdir()} == {
         "results.json", "samples.jsonl", "report.md", "accuracy_by_condition.png", "js_divergence.png",
         "entropy_by_language.png"}
 
@@ -100,11 +114,9 @@ def test_unparsable_yaml_exits_2(tmp_path, env):
     assert_one_line_error(result, "t_broken.yaml", "not valid YAML")
 
 
-def test_an_output_dir_with_different_results_exits_2(tasks_dir, tmp_path, env):
-    out = tmp_path / "out"
-    assert blm(*eval_args(tasks_dir, out), env=env).returncode == 0
+def test_an_output_dir_with_different_results_exits_2(reference, tasks_dir, env):
+    out, _ = reference
     assert_one_line_error(blm(*eval_args(tasks_dir, out, "--seed", "3"), env=env), "different run", "--overwrite")
-    assert blm(*eval_args(tasks_dir, out, "--seed", "3", "--overwrite"), env=env).returncode == 0
 
 
 def test_list_tasks_lists_user_tasks(tasks_dir, env):
@@ -114,9 +126,9 @@ def test_list_tasks_lists_user_tasks(tasks_dir, env):
         assert name in result.stdout
 
 
-def test_report_rerenders_without_rescoring(tasks_dir, tmp_path, env):
+def test_report_rerenders_without_rescoring(reference, tmp_path, env):
     out = tmp_path / "out"
-    assert blm(*eval_args(tasks_dir, out), env=env).returncode == 0
+    shutil.copytree(reference[0], out)
     original = (out / "report.md").read_text()
     (out / "report.md").unlink()
     (out / "js_divergence.png").unlink()
@@ -139,9 +151,7 @@ def cached_answers(cache_dir: Path) -> int:
         return 0
 
 
-def test_a_killed_run_resumes_with_the_same_results(tasks_dir, tmp_path, env):
-    reference = blm(*eval_args(tasks_dir, tmp_path / "reference", "--no-cache"), env=env)
-    assert reference.returncode == 0, reference.stderr
+def test_a_killed_run_resumes_with_the_same_results(reference, tasks_dir, tmp_path, env):
     slow = [*eval_args(tasks_dir, tmp_path / "out")]
     slow[slow.index("bigram:default")] = "bigram:slow"
     env = {**env, "BLM_TEST_DELAY": "0.1"}
@@ -153,32 +163,37 @@ def test_a_killed_run_resumes_with_the_same_results(tasks_dir, tmp_path, env):
     process.send_signal(signal.SIGKILL)
     process.wait()
     done_before = cached_answers(tmp_path / "cache")
-    assert 8 <= done_before < 44  # killed mid-run
+    # 38 requests in all: 18 choice (item × prompt language), 8 parallel texts, 6 × 2 for the open prompts
+    assert 8 <= done_before < 38  # killed mid-run
     assert not (tmp_path / "out" / "results.json").exists()
 
     resumed = blm(*slow, env=env)
     assert resumed.returncode == 0, resumed.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["timings"]["cache_hits_rank0"] >= done_before
-    expected = json.loads((tmp_path / "reference" / "results.json").read_text())
+    expected = json.loads((reference[0] / "results.json").read_text())
     assert results["metrics"] == expected["metrics"]
     samples = (tmp_path / "out" / "samples.jsonl").read_text().splitlines()
-    reference_samples = (tmp_path / "reference" / "samples.jsonl").read_text().splitlines()
+    reference_samples = (reference[0] / "samples.jsonl").read_text().splitlines()
     assert samples == reference_samples  # nothing lost, nothing duplicated
 
 
-def test_two_processes_give_the_results_of_one(tasks_dir, tmp_path, env):
-    one = blm(*eval_args(tasks_dir, tmp_path / "one", "--no-cache"), env=env)
-    assert one.returncode == 0, one.stderr
-    script = tmp_path / "blm_script.py"
-    script.write_text(BLM.replace("; ", "\n"), encoding="utf-8")
-    two = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", script,
-         *map(str, eval_args(tasks_dir, tmp_path / "two", "--no-cache"))],
-        env={**env, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=300,
-    )
-    assert two.returncode == 0, two.stderr
-    results = [json.loads((tmp_path / name / "results.json").read_text()) for name in ("one", "two")]
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_two_processes_give_the_results_of_one(reference, tasks_dir, tmp_path, env):
+    # what `accelerate launch --num_processes 2 --cpu` or torchrun set up: two ranks joined over gloo
+    distributed = {**env, "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()),
+                   "OMP_NUM_THREADS": "1"}
+    args = [sys.executable, "-c", BLM, *map(str, eval_args(tasks_dir, tmp_path / "two", "--no-cache"))]
+    ranks = [subprocess.Popen(args, env={**distributed, "RANK": str(rank), "LOCAL_RANK": str(rank)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank in (0, 1)]
+    outputs = [rank.communicate(timeout=300) for rank in ranks]
+    assert [rank.returncode for rank in ranks] == [0, 0], outputs
+    results = [json.loads((out / "results.json").read_text()) for out in (reference[0], tmp_path / "two")]
     assert results[1]["settings"]["processes"] == 2
     assert results[0]["metrics"] == results[1]["metrics"]
-    assert (tmp_path / "one" / "samples.jsonl").read_text() == (tmp_path / "two" / "samples.jsonl").read_text()
+    assert (reference[0] / "samples.jsonl").read_text() == (tmp_path / "two" / "samples.jsonl").read_text()

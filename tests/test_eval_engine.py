@@ -147,8 +147,9 @@ def test_an_interrupted_run_resumes_without_rescoring(run, tasks, tmp_path):
     counting = Interrupting(after=-1)
     resumed = evaluate(counting, tasks, ["zh", "en"], model_spec="bigram:default", output_dir=out,
                        cache_path=cache, n_bootstrap=200)
-    # 30 choice units (24 + 6); the first 10 were answered and cached before the interrupt
-    assert counting.calls == 30 - 10
+    # one request per choice item and prompt language: 6 × 2 (currency) + 3 × 2 (translation) = 18;
+    # the first 10 were answered and cached before the interrupt
+    assert counting.calls == 18 - 10
     assert read_results(out)[1] == complete_records
     assert resumed["metrics"] == complete["metrics"]
 
@@ -199,3 +200,10 @@ def test_the_report_renders_from_the_results_file_alone(tasks, tmp_path):
     assert "| t_currency | zh→zh | 6 |" in (tmp_path / "report.md").read_text()
     for name in ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_limit_scores_the_first_items_of_each_task(tasks):
+    results = evaluate(CharBigramScorer(), tasks, ["zh", "en"], limit=2, cache_path=None, n_bootstrap=0)
+    assert {name: task["n_items"] for name, task in results["metrics"].items()} == {
+        "t_currency": 2, "t_translation": 2, "t_parallel": 2, "t_open": 2}
+    assert results["metrics"]["t_currency"]["conditions"]["zh->zh"]["none"]["accuracy"]["ci"] is None

@@ -130,14 +130,18 @@ MALFORMED = {
         ("source: hand-made test data", 'source: !!python/object/apply:os.system ["echo executed"]'),
         r"not valid YAML at line \d+, column \d+: could not determine a constructor .+",
     ),
-    "condition language": (("languages: [zh, en]", "languages: [zh, en]\nconditions: [[zh, fr]]"),
-                           r"conditions\[0\]: 'fr' is not one of the task's languages \(zh, en\)"),
+    "condition language": (
+        ("languages: [zh, en]", "languages: [zh, en]\nconditions: [[zh, fr]]"),
+        r"conditions\[0\]: 'fr' is not one of the task's languages \(zh, en\)",
+    ),
     "same surface twice": (
         ("USD: {zh: 美元, en: US dollar}", "USD: {zh: 美元, en: euro}"),
         r"items\[0\].candidates: 'EUR' and 'USD' have the same en form 'euro'",
     ),
-    "bad default_limit": (("languages:", "default_limit: 0\nlanguages:"),
-                          "default_limit: must be a positive whole number, got 0"),
+    "bad default_limit": (
+        ("languages:", "default_limit: 0\nlanguages:"),
+        "default_limit: must be a positive whole number, got 0",
+    ),
 }
 
 

@@ -62,7 +62,12 @@ def test_search_mode_sorts_overlapping_words_by_span():
     # jieba.lcut_for_search("中华人民共和国") = 中华 华人 人民 共和 共和国 中华人民共和国
     tokens = ChineseSegmenter(mode="search").segment("中华人民共和国")
     assert [(t.text, t.start, t.end) for t in tokens] == [
-        ("中华", 0, 2), ("中华人民共和国", 0, 7), ("华人", 1, 3), ("人民", 2, 4), ("共和", 4, 6), ("共和国", 4, 7),
+        ("中华", 0, 2),
+        ("中华人民共和国", 0, 7),
+        ("华人", 1, 3),
+        ("人民", 2, 4),
+        ("共和", 4, 6),
+        ("共和国", 4, 7),
     ]
 
 
@@ -82,8 +87,23 @@ def test_user_words_with_spaces_and_punctuation_stay_whole():
 
     words = _words(ChineseSegmenter(user_words=["LM demo", "《红楼梦》", "New York"]).segment(text))
     # jieba would give the rest: 我用 Python 写 了 一个 ... 读 了 ... ，去 了 ... 。
-    assert words == ["我用", "Python", "写", "了", "一个", "LM demo", "，", "读", "了", "《红楼梦》", "，", "去", "了",
-                     "New York", "。"]
+    assert words == [
+        "我用",
+        "Python",
+        "写",
+        "了",
+        "一个",
+        "LM demo",
+        "，",
+        "读",
+        "了",
+        "《红楼梦》",
+        "，",
+        "去",
+        "了",
+        "New York",
+        "。",
+    ]
 
 
 def test_protected_phrases_do_not_cut_inside_latin_words():
@@ -100,7 +120,9 @@ def test_user_words_jieba_can_hold_join_its_dictionary():
     # Without the entry jieba cuts 杭研 | 大厦 (its README example); with it, 杭研大厦 is one word.
     assert "杭研大厦" not in _words(ChineseSegmenter().segment("他来到了网易杭研大厦"))
     assert "杭研大厦" in _words(ChineseSegmenter(user_words=["杭研大厦"]).segment("他来到了网易杭研大厦"))
-    assert "杭研大厦" in _words(ChineseSegmenter(backend="rjieba", user_words=["杭研大厦"]).segment("他来到了网易杭研大厦"))
+    assert "杭研大厦" in _words(
+        ChineseSegmenter(backend="rjieba", user_words=["杭研大厦"]).segment("他来到了网易杭研大厦")
+    )
 
 
 def test_user_words_stay_private_to_their_segmenter():
@@ -113,7 +135,9 @@ def test_user_dict_file_in_jieba_format_and_with_tabs(tmp_path):
     path = tmp_path / "user.dict"
     path.write_text("\ufeff杭研大厦 10 nt\niPhone 15\t100\tnz\n\nNew York\n", encoding="utf-8")
     assert parse_user_dict(path.read_text(encoding="utf-8")) == [
-        UserWord("杭研大厦", 10, "nt"), UserWord("iPhone 15", 100, "nz"), UserWord("New York"),
+        UserWord("杭研大厦", 10, "nt"),
+        UserWord("iPhone 15", 100, "nz"),
+        UserWord("New York"),
     ]
     words = _words(get_segmenter("zh", user_dict=str(path)).segment("他在New York的杭研大厦买了iPhone 15"))
     assert words == ["他", "在", "New York", "的", "杭研大厦", "买", "了", "iPhone 15"]
@@ -124,9 +148,7 @@ def test_missing_user_dict_is_an_input_error(tmp_path):
         ChineseSegmenter(user_dict=tmp_path / "missing.dict")
 
 
-@pytest.mark.parametrize(
-    "options", [{"mode": "fast"}, {"backend": "pkuseg"}, {"backend": "rjieba", "mode": "full"}]
-)
+@pytest.mark.parametrize("options", [{"mode": "fast"}, {"backend": "pkuseg"}, {"backend": "rjieba", "mode": "full"}])
 def test_bad_options_are_input_errors(options):
     with pytest.raises(InputError):
         ChineseSegmenter(**options)
@@ -152,5 +174,11 @@ def test_jieba_cache_goes_to_the_user_cache_dir_not_tmp(tmp_path):
 def test_tokens_are_tagged_by_script():
     tokens = ChineseSegmenter().segment("我用Python花了3.14元！")
     assert [(t.text, t.lang) for t in tokens] == [
-        ("我用", "zh"), ("Python", "en"), ("花", "zh"), ("了", "zh"), ("3.14", "num"), ("元", "zh"), ("！", "punct"),
+        ("我用", "zh"),
+        ("Python", "en"),
+        ("花", "zh"),
+        ("了", "zh"),
+        ("3.14", "num"),
+        ("元", "zh"),
+        ("！", "punct"),
     ]

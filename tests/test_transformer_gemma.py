@@ -45,14 +45,20 @@ def test_batched_scores_equal_unbatched(gemma, sentences):
 def test_fluent_sentences_score_above_their_shuffled_words(gemma, sentences):
     rng = random.Random(0)
     for sentence in sentences:
-        zh_words, en_words = list(sentence.gold_words), sentence.en.split()
-        rng.shuffle(zh_words)
-        rng.shuffle(en_words)
+        zh_words, en_words = shuffled(sentence.gold_words, rng), shuffled(sentence.en.split(), rng)
         fluent_zh, shuffled_zh, fluent_en, shuffled_en = gemma.score(
             ["".join(sentence.gold_words), "".join(zh_words), sentence.en, " ".join(en_words)]
         )
         assert fluent_zh.logprob > shuffled_zh.logprob, sentence.zh
         assert fluent_en.logprob > shuffled_en.logprob, sentence.en
+
+
+def shuffled(words, rng: random.Random) -> list[str]:
+    """The words in a random order other than the given one."""
+    words, order = list(words), list(words)
+    while order == words:
+        rng.shuffle(order)
+    return order
 
 
 def test_candidates_reuse_the_prompt_and_match_continuation_scores(gemma):

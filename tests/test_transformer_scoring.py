@@ -8,30 +8,20 @@ import os
 import jieba
 import pytest
 import torch
-from tiny_causal_lm import reference_logprobs, tiny_gemma3, tiny_llama, tiny_tokenizer
+from tiny_causal_lm import next_logprob, reference_logprobs, tiny_gemma3, tiny_llama, tiny_tokenizer
 
 from bilingual_lm.corpora.hsk import hsk_sentences
 from bilingual_lm.errors import InputError
 from bilingual_lm.score.transformer import TransformerScorer
-from bilingual_lm.segment.base import Token
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 TOLERANCE = 1e-4
 
 
-class JiebaWords:
-    """Chinese words from jieba (what the 'zh' segmenter gives), whitespace skipped."""
-
-    name = "jieba"
-
-    def segment(self, text: str) -> list[Token]:
-        return [Token(w, "zh", s, e) for w, s, e in jieba.tokenize(text) if w.strip()]
-
-
 @pytest.fixture(scope="module", params=["llama", "gemma3"])
 def scorer(request) -> TransformerScorer:
     model = tiny_llama() if request.param == "llama" else tiny_gemma3()
-    return TransformerScorer(model, tiny_tokenizer(), name=f"tiny-{request.param}", segmenter=JiebaWords())
+    return TransformerScorer(model, tiny_tokenizer(), name=f"tiny-{request.param}", lang="zh")
 
 
 def texts(n: int) -> list[str]:
@@ -132,7 +122,7 @@ def test_score_candidates_equals_scoring_each_as_a_continuation(scorer):
 
 def test_sliding_window_equals_full_context_when_window_is_large(scorer):
     long_text = " ".join(texts(12))
-    windowed = TransformerScorer(scorer.model, tiny_tokenizer(), name="w", segmenter=JiebaWords(), window=200)
+    windowed = TransformerScorer(scorer.model, tiny_tokenizer(), name="w", lang="zh", window=200)
     full = scorer.score([long_text])[0]
     assert len(ids_with_bos(long_text)) < 200
     assert [t.logprob for t in windowed.score([long_text])[0].tokens] == pytest.approx(
@@ -144,16 +134,14 @@ def test_sliding_window_scores_every_token_once_with_bounded_context(scorer):
     window, stride = 12, 5
     text = " ".join(texts(3))
     ids = ids_with_bos(text)
-    windowed = TransformerScorer(
-        scorer.model, tiny_tokenizer(), name="w", segmenter=JiebaWords(), window=window, stride=stride
-    )
+    windowed = TransformerScorer(scorer.model, tiny_tokenizer(), name="w", lang="zh", window=window, stride=stride)
     got = [t.logprob for t in windowed.score([text])[0].tokens]
     assert len(got) == len(ids) - 1
     # Token t is scored after BOS and its c most recent tokens, with window-1-stride ≤ c ≤ window-2
     # (or all of them, in the first window): find such a c for each token with the plain loop.
     for t, value in enumerate(got, start=1):
         lengths = [t - 1] if t <= window - 1 else range(window - 1 - stride, window - 1)
-        candidates = [reference_logprobs(scorer.model, [ids[0], *ids[t - c : t + 1]])[-1] for c in lengths]
+        candidates = [next_logprob(scorer.model, [ids[0], *ids[t - c : t]], ids[t]) for c in lengths]
         assert any(abs(value - c) <= TOLERANCE for c in candidates), t
 
 
@@ -178,7 +166,7 @@ def test_samples_are_reproducible_from_the_seed(scorer):
 
 @pytest.mark.parametrize("bad", ["", "   ", "x" * 101])
 def test_bad_text_is_an_input_error(bad):
-    limited = TransformerScorer(tiny_llama(), tiny_tokenizer(), name="t", segmenter=JiebaWords(), max_chars=100)
+    limited = TransformerScorer(tiny_llama(), tiny_tokenizer(), name="t", lang="zh", max_chars=100)
     with pytest.raises(InputError):
         limited.score([bad])
 
@@ -190,7 +178,7 @@ def test_unknown_bos_convention_is_an_input_error():
 
 def test_without_bos_the_first_token_is_not_scored():
     model = tiny_llama()
-    plain = TransformerScorer(model, tiny_tokenizer(), name="t", segmenter=JiebaWords(), bos="never")
+    plain = TransformerScorer(model, tiny_tokenizer(), name="t", lang="zh", bos="never")
     text = "我们今天去学校。"
     ids = tiny_tokenizer()(text, add_special_tokens=False)["input_ids"]
     result = plain.score([text])[0]

@@ -75,10 +75,12 @@ def tiny_gemma3(seed: int = 0) -> Gemma3ForCausalLM:
 
 
 @torch.inference_mode()
+def next_logprob(model, prefix: list[int], token: int) -> float:
+    """log p(token | prefix): one unbatched forward pass, read at its last position."""
+    logits = model(input_ids=torch.tensor([prefix])).logits[0, -1]
+    return torch.log_softmax(logits.double(), dim=-1)[token].item()
+
+
 def reference_logprobs(model, ids: list[int]) -> list[float]:
-    """log p(ids[t] | ids[:t]) for t ≥ 1: one unbatched forward pass per prefix, reading its last position."""
-    values = []
-    for t in range(1, len(ids)):
-        logits = model(input_ids=torch.tensor([ids[:t]])).logits[0, -1]
-        values.append(torch.log_softmax(logits.double(), dim=-1)[ids[t]].item())
-    return values
+    """log p(ids[t] | ids[:t]) for t ≥ 1, one prefix at a time."""
+    return [next_logprob(model, ids[:t], ids[t]) for t in range(1, len(ids))]

@@ -35,10 +35,15 @@ def _list_tasks(tasks_dir: str | None) -> None:
     from bilingual_lm.eval.loader import discover_tasks, load_tasks
 
     names = list(discover_tasks(tasks_dir))
-    table = Table("task", "kind", "items", "group", "description", title="eval tasks")
+    table = Table("task", "kind", "items", "in default suite", "group", "description", title="eval tasks")
+    default_suite = {task.name: len(task.items) for task in load_tasks(None, tasks_dir=tasks_dir)}
     for task in load_tasks(names, tasks_dir=tasks_dir):
-        table.add_row(task.name, task.kind, str(len(task.items)), task.group, task.description)
-    Console().print(table)
+        default = str(default_suite.get(task.name, "–"))
+        table.add_row(task.name, task.kind, str(len(task.items)), default, task.group, task.description)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 160))
+    console.print(table)
 
 
 @click.group("eval", invoke_without_command=True)
@@ -88,6 +93,8 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
     options = {"lang": "auto"}
     if group.device(device):
         options["device"] = group.device(device)
+    if batch_size:
+        options["batch_size"] = batch_size
     stderr = Console(stderr=True)
     for note in notes:
         stderr.print(f"blm: note: {note}", highlight=False)

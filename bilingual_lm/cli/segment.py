@@ -42,13 +42,15 @@ def segment(texts, lang, mode, no_hmm, user_dicts, backend, output_format, files
     """
     if output_format not in FORMATS:
         raise InputError(f"unknown format {output_format!r}; choose one of {', '.join(FORMATS)}")
+    if lang not in segmenter_names():
+        get_segmenter(lang)  # raises the error that lists the choices
     options = {"mode": mode, "backend": backend, "user_dict": user_dicts or None, "hmm": False if no_hmm else None}
     given = {name: value for name, value in options.items() if value is not None}
-    if given and lang in segmenter_names() and lang not in JIEBA_LANGS:
+    if given and lang not in JIEBA_LANGS:
         flags = ", ".join("--" + name.replace("_", "-").replace("hmm", "no-hmm") for name in given)
         raise InputError(f"{flags}: only for --lang zh or auto, not {lang!r}")
-    segmenter = get_segmenter(lang, **given)
     inputs = gather_texts(texts, files)
+    segmenter = get_segmenter(lang, **given)
     stderr = Console(stderr=True)
     for text in track(inputs, description="segmenting", console=stderr, disable=not stderr.is_terminal):
         tokens = segmenter.segment(text)

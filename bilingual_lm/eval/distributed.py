@@ -1,7 +1,7 @@
 """Data-parallel evals under `accelerate launch` or `torchrun`: shard units by rank, gather the records.
 
 The launcher sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; each process scores the
-units whose index ≡ rank (mod world size) on its own device, and rank 0 gathers the records (over gloo,
+units whose request number ≡ rank (mod world size) on its own device, and rank 0 gathers the records (over gloo,
 since they are Python objects) and writes the results. Without a launcher this is one process.
 """
 
@@ -22,8 +22,8 @@ class ProcessGroup:
         return self.rank == 0
 
     def shard(self, units: list) -> list:
-        """The units this process scores: every world_size-th, from its rank."""
-        return units[self.rank :: self.world_size]
+        """The units this process scores: those whose request number ≡ rank (mod world size)."""
+        return [unit for unit in units if unit.request % self.world_size == self.rank]
 
     def device(self, requested: str | None) -> str | None:
         """With several processes on GPUs, each takes the GPU of its local rank."""

@@ -104,7 +104,7 @@ def evaluate(
         "seed": seed,
         "bootstrap": n_bootstrap,
     }
-    if output_dir is not None and group.is_main:
+    if output_dir is not None:  # on every rank, so that all of them stop on a refused directory
         results.check_output_dir(Path(output_dir), identity, overwrite)
 
     cache = RequestCache(default_cache_path() if cache_path is True else (cache_path or None), fingerprint)
@@ -156,6 +156,7 @@ def evaluate(
         },
         "provenance": provenance(seed=seed, eval_packages=package_versions(EVAL_PACKAGES)),
     }
+    output = results.json_safe(output)
     if output_dir is not None:
         from bilingual_lm.eval import plots, report
 

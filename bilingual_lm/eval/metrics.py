@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -179,6 +179,13 @@ def token_script(token: str) -> str:
     return "other"
 
 
+@lru_cache(maxsize=4)
+def _script_codes(tokens: tuple[str, ...]) -> np.ndarray:
+    """The index in SCRIPTS of each token's script (cached: a model's vocabulary is the same every call)."""
+    codes = {script: index for index, script in enumerate(SCRIPTS)}
+    return np.fromiter((codes[token_script(token)] for token in tokens), dtype=np.int64, count=len(tokens))
+
+
 def normalised_logprobs(logprobs: Sequence[float]) -> np.ndarray:
     """log p renormalised to sum to 1 (a no-op for a proper distribution; needed for stupid backoff)."""
     values = np.asarray(logprobs, dtype=np.float64)
@@ -189,6 +196,5 @@ def normalised_logprobs(logprobs: Sequence[float]) -> np.ndarray:
 def next_token_summary(tokens: Sequence[str], logprobs: Sequence[float]) -> dict:
     """Entropy (bits) of a next-token distribution and its probability mass on each script."""
     probs = np.exp(normalised_logprobs(logprobs))
-    codes = np.fromiter((SCRIPTS.index(token_script(token)) for token in tokens), dtype=np.int64, count=len(tokens))
-    mass = np.bincount(codes, weights=probs, minlength=len(SCRIPTS))
+    mass = np.bincount(_script_codes(tuple(tokens)), weights=probs, minlength=len(SCRIPTS))
     return {"entropy_bits": entropy_bits(probs), "script_mass": dict(zip(SCRIPTS, map(float, mass), strict=True))}

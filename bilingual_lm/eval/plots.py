@@ -1,4 +1,4 @@
-"""PNG plots of a results directory (matplotlib, Agg backend: no display needed)."""
+"""PNG plots of a results directory (matplotlib's object API with the Agg canvas: no display, no pyplot)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ from pathlib import Path
 from bilingual_lm.atomic import atomic_write
 
 
-def _pyplot():
-    import matplotlib
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    figure = Figure(figsize=(width, height), layout="tight")
+    return figure, figure.subplots()
 
 
 def _save(figure, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
     with atomic_write(path, "wb") as handle:
-        figure.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+        figure.savefig(handle, format="png", dpi=100)
 
 
 def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
@@ -26,9 +27,8 @@ def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
     tasks = {name: t for name, t in results["metrics"].items() if t["kind"] == "choice"}
     if not tasks:
         return False
-    plt = _pyplot()
     conditions = list(dict.fromkeys(c for t in tasks.values() for c in t["conditions"]))
-    figure, axes = plt.subplots(figsize=(max(6, 1.6 * len(tasks) + 2), 4))
+    figure, axes = _figure(max(6, 1.6 * len(tasks) + 2), 4)
     width = 0.8 / len(conditions)
     for c_index, condition in enumerate(conditions):
         xs, means, errors = [], [], [[], []]
@@ -49,7 +49,6 @@ def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
     axes.set_ylim(0, 1)
     axes.legend(title="prompt→answer", fontsize="small")
     _save(figure, path)
-    plt.close(figure)
     return True
 
 
@@ -62,14 +61,12 @@ def js_divergence(results: dict, path: Path, norm: str) -> bool:
             series[f"{name} ({comparison})"] = entry[norm]["per_item_js_bits"]
     if not series:
         return False
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(7, 4))
+    figure, axes = _figure(7, 4)
     axes.hist(list(series.values()), bins=20, range=(0, 1), label=list(series), histtype="step", linewidth=1.5)
     axes.set_xlabel("Jensen–Shannon divergence between the two languages' candidate distributions (bits)")
     axes.set_ylabel("items")
     axes.legend(fontsize="small")
     _save(figure, path)
-    plt.close(figure)
     return True
 
 
@@ -87,13 +84,11 @@ def entropy_by_language(results: dict, records: list[dict], path: Path, norm: st
             groups.setdefault(f"next token, {record['prompt_lang']}", []).append(record["entropy_bits"])
     if not groups:
         return False
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(max(6, 1.3 * len(groups)), 4))
+    figure, axes = _figure(max(6, 1.3 * len(groups)), 4)
     axes.boxplot(list(groups.values()))
     axes.set_xticks(range(1, len(groups) + 1), list(groups), rotation=20, ha="right")
     axes.set_ylabel("entropy (bits)")
     _save(figure, path)
-    plt.close(figure)
     return True
 
 

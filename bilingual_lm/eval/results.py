@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 from bilingual_lm.atomic import atomic_write
@@ -67,6 +68,17 @@ def conventions() -> dict:
     }
 
 
+def json_safe(value):
+    """`value` with NaN and infinities replaced by None, so that results.json is strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def run_identity(results: dict) -> dict:
     return {field: results.get("run", {}).get(field) for field in RUN_FIELDS}
 
@@ -96,7 +108,7 @@ def write_results(path: Path, results: dict, records: list[dict]) -> None:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     with atomic_write(path / RESULTS) as handle:
-        json.dump(results, handle, ensure_ascii=False, indent=1)
+        json.dump(json_safe(results), handle, ensure_ascii=False, indent=1, allow_nan=False)
         handle.write("\n")
 
 

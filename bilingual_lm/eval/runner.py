@@ -3,21 +3,25 @@
 A *unit* is one item under one condition; it becomes one line of samples.jsonl:
 
 * choice: (prompt language, answer language); `scorer.score_candidates(prompt, answers)` gives
-  log p(answer | prompt) for each candidate (the prompt is computed once);
+  log p(answer | prompt) for each candidate. One request serves every answer language of a prompt (the
+  candidates in each answer language, concatenated), so the prompt is computed once per item and prompt
+  language, not once per condition;
 * parallel: one side (language) of a sentence pair; `scorer.score(texts)` gives its bits;
 * open: one prompt language; `scorer.next_token_distribution` gives the entropy and the mass per script,
   and `scorer.sample` (seeded per item and language) the continuations whose diversity is measured.
 
 Units are numbered in a fixed order (tasks, items, conditions), so a data-parallel run can shard them by
-rank and put the gathered records back in the same order as a single process.
+rank (whole requests at a time) and put the gathered records back in the same order as a single process.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -27,8 +31,8 @@ from bilingual_lm.eval.cache import RequestCache
 from bilingual_lm.eval.task import Item, Task
 from bilingual_lm.score.base import Scorer
 
-NUM_SAMPLES = 5  # sampled continuations per open prompt and language
-MAX_NEW_TOKENS = 16
+NUM_SAMPLES = 4  # sampled continuations per open prompt and language
+MAX_NEW_TOKENS = 12
 TOP_TOKENS = 10  # the most probable next tokens kept in each open record
 PARALLEL_CHUNK = 32  # parallel texts scored (and cached) per call
 
@@ -40,9 +44,14 @@ ANSWER_JOIN = (
 
 @dataclass(frozen=True)
 class Unit:
-    """One item of one task under one condition (answer_lang is None for parallel and open items)."""
+    """One item of one task under one condition (answer_lang is None for parallel and open items).
+
+    `request` numbers the model request that answers the unit (shared by a choice item's conditions with
+    the same prompt language).
+    """
 
     index: int
+    request: int
     task: Task
     item: Item
     prompt_lang: str
@@ -71,7 +80,9 @@ def plan_units(tasks: Sequence[Task], langs: Sequence[str]) -> list[Unit]:
             conditions = [(lang, None) for lang in task_languages(task, langs)]
         for item in task.items:
             for prompt_lang, answer_lang in conditions:
-                units.append(Unit(len(units), task, item, prompt_lang, answer_lang))
+                shares_request = units and units[-1].item is item and units[-1].prompt_lang == prompt_lang
+                request = units[-1].request if shares_request and task.kind == "choice" else len(units)
+                units.append(Unit(len(units), request, task, item, prompt_lang, answer_lang))
     return units
 
 
@@ -88,9 +99,10 @@ def join_answer(prompt: str, answer: str) -> str:
     return " " + answer
 
 
-def choice_request(unit: Unit) -> dict:
-    prompt = unit.item.prompts[unit.prompt_lang]
-    answers = [join_answer(prompt, c.surface[unit.answer_lang]) for c in unit.item.candidates]
+def choice_request(units: Sequence[Unit]) -> dict:
+    """One request for units of the same item and prompt language: all their answers after the prompt."""
+    prompt = units[0].item.prompts[units[0].prompt_lang]
+    answers = [join_answer(prompt, c.surface[unit.answer_lang]) for unit in units for c in unit.item.candidates]
     return {"kind": "candidates", "prompt": prompt, "candidates": answers}
 
 
@@ -116,13 +128,13 @@ def _base_record(unit: Unit) -> dict:
     return record
 
 
-def choice_record(unit: Unit, request: dict, logprobs: list[float]) -> dict:
+def choice_record(unit: Unit, prompt: str, answers: list[str], logprobs: list[float]) -> dict:
     candidates = unit.item.candidates
     return {
         **_base_record(unit),
-        "prompt": request["prompt"],
+        "prompt": prompt,
         "candidates": [c.id for c in candidates],
-        "answers": request["candidates"],
+        "answers": answers,
         "n_chars": [len(c.surface[unit.answer_lang]) for c in candidates],
         "gold": unit.item.gold,
         "logprobs": logprobs,
@@ -165,17 +177,65 @@ def _next_token(scorer: Scorer, context: str) -> dict:
     distribution = scorer.next_token_distribution(context)
     summary = metrics.next_token_summary(distribution.tokens, distribution.logprobs)
     logp = metrics.normalised_logprobs(distribution.logprobs)
-    top = sorted(range(len(logp)), key=lambda i: -logp[i])[:TOP_TOKENS]
+    top = np.argsort(-logp, kind="stable")[:TOP_TOKENS]
     summary["top_tokens"] = [[distribution.tokens[i], float(logp[i])] for i in top]
     return summary
 
 
-def _cached(cache: RequestCache, request: dict, compute):
-    answer = cache.get(request)
-    if answer is None:
-        answer = compute()
-        cache.put(request, answer)
-    return answer
+class _Scoring:
+    """The requests of one run: each answered from the cache, or by the scorer and then cached."""
+
+    def __init__(self, scorer: Scorer, cache: RequestCache, seed: int, batch_size: int | None):
+        self.scorer, self.cache, self.seed, self.batch_size = scorer, cache, seed, batch_size
+        self.pending_texts: list[tuple[Unit, dict]] = []  # parallel texts not in the cache yet
+
+    def choice(self, group: list[Unit]) -> list[dict]:
+        request = choice_request(group)
+        logprobs = self.cache.get(request)
+        if logprobs is None:
+            logprobs = [float(x) for x in self.scorer.score_candidates(request["prompt"], request["candidates"])]
+            self.cache.put(request, logprobs)
+        records, offset = [], 0
+        for unit in group:
+            end = offset + len(unit.item.candidates)
+            records.append(choice_record(unit, request["prompt"], request["candidates"][offset:end],
+                                         logprobs[offset:end]))
+            offset = end
+        return records
+
+    def parallel(self, unit: Unit) -> dict | None:
+        """The record if the text is cached; else None, and the text waits for `flush_texts`."""
+        request = parallel_request(unit)
+        answer = self.cache.get(request)
+        if answer is None:
+            self.pending_texts.append((unit, request))
+            return None
+        return parallel_record(unit, answer)
+
+    def flush_texts(self) -> list[dict]:
+        """Score the waiting parallel texts in one batched call; their records."""
+        if not self.pending_texts:
+            return []
+        answers = _score_texts(self.scorer, [request["text"] for _, request in self.pending_texts], self.batch_size)
+        records = []
+        for (unit, request), answer in zip(self.pending_texts, answers, strict=True):
+            self.cache.put(request, answer)
+            records.append(parallel_record(unit, answer))
+        self.pending_texts.clear()
+        return records
+
+    def open(self, unit: Unit) -> dict:
+        next_request, sample_request = open_requests(unit, self.seed)
+        summary = self.cache.get(next_request)
+        if summary is None:
+            summary = _next_token(self.scorer, next_request["context"])
+            self.cache.put(next_request, summary)
+        samples = self.cache.get(sample_request)
+        if samples is None:
+            samples = list(self.scorer.sample(sample_request["context"], sample_request["num_samples"],
+                                              sample_request["max_new_tokens"], sample_request["seed"]))
+            self.cache.put(sample_request, samples)
+        return open_record(unit, summary, samples)
 
 
 def run_units(
@@ -189,56 +249,32 @@ def run_units(
 ) -> list[dict]:
     """Score `units` (answers from the cache where it has them) and return one record per unit."""
     units = list(units)
+    scoring = _Scoring(scorer, cache, seed, batch_size)
     records: dict[int, dict] = {}
-    console = Console(stderr=True)
     columns = (TextColumn("[bold]eval[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
-    with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
-        task_id = bar.add_task("", total=len(units), rate="")
+    with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
+        bar_id = bar.add_task("", total=len(units), rate="")
         start = time.perf_counter()
 
-        def advance(unit: Unit, n: int = 1) -> None:
-            done = bar.tasks[0].completed + n
-            rate = f"{done / max(time.perf_counter() - start, 1e-9):.1f} units/s"
-            bar.update(task_id, advance=n, description=unit.task.name, rate=rate)
+        def done(new: list[dict], task: str) -> None:
+            records.update((record["unit"], record) for record in new)
+            rate = (bar.tasks[0].completed + len(new)) / max(time.perf_counter() - start, 1e-9)
+            bar.update(bar_id, advance=len(new), description=task, rate=f"{rate:.1f} units/s")
 
-        pending_texts: list[tuple[Unit, dict]] = []
-
-        def flush_texts() -> None:
-            answers = _score_texts(scorer, [request["text"] for _, request in pending_texts], batch_size)
-            for (unit, request), answer in zip(pending_texts, answers, strict=True):
-                cache.put(request, answer)
-                records[unit.index] = parallel_record(unit, answer)
-                advance(unit)
-            pending_texts.clear()
-
-        for unit in units:
-            kind = unit.task.kind
+        for _, group in itertools.groupby(units, key=lambda unit: unit.request):
+            group = list(group)
+            kind, task = group[0].task.kind, group[0].task.name
             if kind == "choice":
-                request = choice_request(unit)
-                logprobs = _cached(cache, request, lambda r=request: [
-                    float(x) for x in scorer.score_candidates(r["prompt"], r["candidates"])])
-                records[unit.index] = choice_record(unit, request, logprobs)
-                advance(unit)
+                done(scoring.choice(group), task)
             elif kind == "parallel":
-                request = parallel_request(unit)
-                answer = cache.get(request)
-                if answer is not None:
-                    records[unit.index] = parallel_record(unit, answer)
-                    advance(unit)
-                    continue
-                pending_texts.append((unit, request))
-                if len(pending_texts) >= PARALLEL_CHUNK:
-                    flush_texts()
+                record = scoring.parallel(group[0])
+                done([record] if record else [], task)
+                if len(scoring.pending_texts) >= PARALLEL_CHUNK:
+                    done(scoring.flush_texts(), task)
             elif kind == "open":
-                next_request, sample_request = open_requests(unit, seed)
-                summary = _cached(cache, next_request, lambda r=next_request: _next_token(scorer, r["context"]))
-                samples = _cached(cache, sample_request, lambda r=sample_request: list(scorer.sample(
-                    r["context"], r["num_samples"], r["max_new_tokens"], r["seed"])))
-                records[unit.index] = open_record(unit, summary, samples)
-                advance(unit)
+                done([scoring.open(group[0])], task)
             else:
-                raise ValueError(f"task {unit.task.name}: unknown kind {kind!r}")
-        if pending_texts:
-            flush_texts()
+                raise ValueError(f"task {task}: unknown kind {kind!r}")
+        done(scoring.flush_texts(), "")
     return [records[unit.index] for unit in units]

@@ -1,5 +1,7 @@
 """ARPA files (log10 probabilities and back-off weights), written and read as KenLM does.
 
+Reading also takes gzip-compressed files (`.arpa.gz`).
+
 Our files begin with a `# bilingual-lm: {...}` comment line (KenLM skips `#` lines before `\\data\\`)
 that records the smoothing, so that a stupid-backoff model keeps its α for contexts that are not stored.
 log10 0 is written as -99 (the ARPA convention) and any value at or below -99 reads back as log10 0.
@@ -7,6 +9,7 @@ log10 0 is written as -99 (the ARPA convention) and any value at or below -99 re
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
@@ -15,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from bilingual_lm.atomic import atomic_write
-from bilingual_lm.cli.io import read_text_file
 from bilingual_lm.errors import InputError
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.vocabulary import BOS, EOS, UNK, Vocabulary
@@ -64,7 +66,7 @@ def _format(value: float) -> str:
 
 def read_arpa(path: str | Path, device: str = "cpu") -> NgramModel:
     """Load an ARPA file (ours or KenLM's); a malformed file is an InputError naming the line."""
-    lines = read_text_file(path).split("\n")
+    lines = _read_text(Path(path)).split("\n")
     where = _Lines(str(path), lines)
     meta = {}
     while where.more() and (not where.line().strip() or where.line().startswith("#")):
@@ -94,6 +96,22 @@ def read_arpa(path: str | Path, device: str = "cpu") -> NgramModel:
     if not where.more() or where.line().strip() != "\\end\\":
         where.fail("expected \\end\\")
     return _build(sections, meta, where, device)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, gunzipped when it is gzip-compressed (`.arpa.gz`)."""
+    try:
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, EOFError) as error:
+        raise InputError(f"{path}: cannot read ({error})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not valid UTF-8 (byte {error.start})") from None
 
 
 class _Lines:

@@ -67,4 +67,5 @@ def build_site(root: str | Path, site_dir: str | Path | None = None) -> subproce
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(Path(root) / "mkdocs.yml")]
     if site_dir:
         command += ["--site-dir", str(site_dir)]
-    return subprocess.run(command, cwd=root, capture_output=True, text=True)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # material's notice about MkDocs 2, not a build problem
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)

@@ -59,7 +59,7 @@ class NoteOutput:
         path = self.dir / name
         with atomic_write(path) as handle:
             handle.write(text if text.endswith("\n") else text + "\n")
-        return path
+        return readable(path)
 
     def write_bilingual(self, name: str, zh: str, en: str) -> None:
         """`name.zh.md` and `name.en.md`: the same content (and numbers) in each language."""
@@ -71,7 +71,7 @@ class NoteOutput:
         with atomic_write(path) as handle:
             json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=False)
             handle.write("\n")
-        return path
+        return readable(path)
 
     def save_figure(self, figure, name: str) -> Path:
         """Save a matplotlib figure as PNG without the metadata (software version) that changes between runs."""
@@ -81,7 +81,7 @@ class NoteOutput:
         import matplotlib.pyplot as plt
 
         plt.close(figure)
-        return path
+        return readable(path)
 
     def write_provenance(self, command: str | None = None, **extra) -> dict:
         """`provenance.json` plus the zh/en snippets that every page shows at its foot."""
@@ -91,6 +91,12 @@ class NoteOutput:
         self.write_json("provenance.json", record)
         self.write_bilingual("provenance", *provenance_snippets(record))
         return record
+
+
+def readable(path: Path) -> Path:
+    """Make a generated file world-readable (the atomic writer's temporary file is private, mode 0600)."""
+    path.chmod(0o644)
+    return path
 
 
 def provenance_snippets(record: dict) -> tuple[str, str]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from bilingual_lm.errors import InputError
 from bilingual_lm.paths import cache_dir
 from bilingual_lm.segment.base import Token, register_segmenter
-from bilingual_lm.segment.script import lang_tag
+from bilingual_lm.segment.script import TAG_CACHE, lang_tag
 from bilingual_lm.segment.userdict import PhraseMatcher, UserWord, load_user_words
 
 MODES = ("accurate", "search", "full")
@@ -122,17 +122,15 @@ class ChineseSegmenter:
         self.mode, self.hmm, self.backend = mode, hmm, backend
         files = [user_dict] if isinstance(user_dict, str | Path) else list(user_dict)
         self.user_words = load_user_words(files, user_words)
-        self.protected = PhraseMatcher(
-            e.word for e in self.user_words if not JIEBA_WORD_CHARS.fullmatch(e.word)
-        )
+        self.protected = PhraseMatcher(e.word for e in self.user_words if not JIEBA_WORD_CHARS.fullmatch(e.word))
         learnable = [e for e in self.user_words if JIEBA_WORD_CHARS.fullmatch(e.word)]
         if backend == "jieba":
             self._tokenizer = jieba_tokenizer_with(learnable) if learnable else default_jieba_tokenizer()
         else:
             self._tokenizer = rjieba_tokenizer_with(learnable) if learnable else default_rjieba_tokenizer()
         self._cut = {
-            ("jieba", "accurate"): self._jieba_tokenize,
-            ("jieba", "search"): self._jieba_tokenize,
+            ("jieba", "accurate"): self._jieba_accurate,
+            ("jieba", "search"): self._jieba_search,
             ("jieba", "full"): self._jieba_full,
             ("rjieba", "accurate"): self._rjieba_tokenize,
             ("rjieba", "search"): self._rjieba_tokenize,
@@ -152,14 +150,23 @@ class ChineseSegmenter:
             position = match.end()
         return tokens + self._cut(text[position:], offset + position)
 
-    def _jieba_tokenize(self, text: str, offset: int) -> list[Token]:
-        mode = "default" if self.mode == "accurate" else "search"
+    def _jieba_accurate(self, text: str, offset: int) -> list[Token]:
+        # The hot path: jieba's cut, offsets summed here (jieba's tokenize adds a generator layer).
+        tokens, start, tags = [], offset, TAG_CACHE
+        for word in self._tokenizer.cut(text, HMM=self.hmm):
+            end = start + len(word)
+            if not word.isspace():
+                tokens.append(Token(word, tags.get(word) or lang_tag(word), start, end))
+            start = end
+        return tokens
+
+    def _jieba_search(self, text: str, offset: int) -> list[Token]:
         tokens = [
             Token(word, lang_tag(word), offset + start, offset + end)
-            for word, start, end in self._tokenizer.tokenize(text, mode=mode, HMM=self.hmm)
+            for word, start, end in self._tokenizer.tokenize(text, mode="search", HMM=self.hmm)
             if not word.isspace()
         ]
-        return tokens if self.mode == "accurate" else sorted(tokens, key=_span)
+        return sorted(tokens, key=_span)
 
     def _rjieba_tokenize(self, text: str, offset: int) -> list[Token]:
         mode = "default" if self.mode == "accurate" else "search"
@@ -220,6 +227,6 @@ def _joined(pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Contiguous pieces as one span (jieba's English buffer); otherwise the pieces themselves."""
     if not pieces:
         return []
-    if all(a[1] == b[0] for a, b in zip(pieces, pieces[1:])):
+    if all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False)):
         return [(pieces[0][0], pieces[-1][1])]
     return pieces

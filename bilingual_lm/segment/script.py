@@ -16,14 +16,14 @@ tag       rule                                                          examples
 
 from __future__ import annotations
 
-import sys
-from functools import lru_cache
-
 import regex
 
-#: Every character that `str.isspace` accepts. Gaps between tokens hold these and nothing else.
-#: (The `regex` module's `\s` leaves out U+001C..U+001F, so patterns use this class instead.)
-WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+#: Every character that `str.isspace` accepts (a test checks the list). Gaps between tokens hold these
+#: and nothing else. The `regex` module's `\s` leaves out U+001C..U+001F, so patterns use this class.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 WHITESPACE_CLASS = "[" + "".join(f"\\u{ord(c):04x}" for c in WHITESPACE) + "]"
 
 HAN = r"\p{Script=Han}"
@@ -38,9 +38,22 @@ _SYMBOL_OR_PUNCT_ONLY = regex.compile(r"[\p{P}\p{S}]+")
 LANG_TAGS = ("zh", "en", "other", "num", "punct", "sym")
 
 
-@lru_cache(maxsize=1 << 17)
+#: Tags already worked out, by token text (hot loops may read it directly); cleared when it grows large.
+TAG_CACHE: dict[str, str] = {}
+_TAG_CACHE_LIMIT = 1 << 18
+
+
 def lang_tag(text: str) -> str:
     """The `lang` tag of a token (see the module docstring for the rules)."""
+    tag = TAG_CACHE.get(text)
+    if tag is None:
+        if len(TAG_CACHE) >= _TAG_CACHE_LIMIT:
+            TAG_CACHE.clear()
+        tag = TAG_CACHE[text] = _classify(text)
+    return tag
+
+
+def _classify(text: str) -> str:
     if _HAN.search(text):
         return "zh"
     if _LATIN.search(text):

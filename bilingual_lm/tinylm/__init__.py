@@ -3,10 +3,11 @@
 In the spirit of nanoGPT, each idea has its own short file:
 
 - `tokenizer`: a sentencepiece model trained on the zh + en sentences;
-- `data`: the text turned into token blocks, and the next-token pairs (inputs, targets) cut from them;
-- `model`: a transformers `LlamaConfig` a few million parameters large;
+- `data`: the text as one token stream, and the next-token pairs (inputs, labels) cut from it;
+- `model`: a Llama-style decoder from a transformers `LlamaConfig`, a million parameters or fewer;
 - `train`: a seeded, single-threaded training loop on the CPU;
 - `evaluate`: held-out loss and bits per character;
 - `attention`: the attention maps of a trained model;
-- `scaling`: training compute (6·N·D) and a power-law fit.
+- `scaling`: training compute (6·N·D) and a power-law fit;
+- `reference`: the notes' reference model, one recipe per profile, trained once and cached.
 """

@@ -20,43 +20,43 @@ SENTENCES = {"zh": "我爱吃披萨", "en": "I love to eat pizza"}
 TRANSFORMER = "gemma3-270m"
 
 
-def factor_rows(score, with_order: bool) -> list[dict]:
-    """One row per chain-rule factor: the token, what it was conditioned on, log p, p and bits."""
+def factor_rows(score, bos: str | None) -> list[dict]:
+    """One row per chain-rule factor: the token, what it was conditioned on, log p, p and bits.
+
+    For the n-gram (`bos` None) the context is the last (order − 1) words, `<s>` first; for the Transformer
+    it is its BOS token and all the text before the token.
+    """
     rows = []
-    shown = ["<s>"] if with_order else []
-    for i, token in enumerate(score.tokens, 1):
-        text = token.text or "</s>"
-        if with_order:  # an n-gram conditions on the last (order − 1) tokens only
-            context = shown[len(shown) - (token.order - 1):] if token.order and token.order > 1 else []
+    for i, token in enumerate(score.tokens):
+        if bos is None:
+            words = ["<s>"] + [t.text or "</s>" for t in score.tokens[:i]]
+            context = " ".join(words[len(words) - (token.order - 1):]) if token.order > 1 else ""
         else:
-            context = shown
+            context = bos + score.text[: token.start]
         rows.append({
-            "i": i,
-            "token": text,
-            "context": list(context),
+            "i": i + 1,
+            "token": token.text or "</s>",
+            "context": context,
             "order": token.order,
             "oov": token.oov,
             "logprob": token.logprob,
             "prob": math.exp(token.logprob),
             "bits": -token.logprob / math.log(2),
         })
-        shown = [*shown, text]
     return rows
 
 
 def factor_table(rows: list[dict], lang_labels: dict, with_order: bool) -> str:
     """The factors as a Markdown table whose last row is their sum / product."""
     def condition(row):
-        context = " ".join(row["context"]) if row["context"] else "—"
-        if not with_order and len(row["context"]) > 4:
-            context = "… " + " ".join(row["context"][-3:])
-        return f"`{row['token']}` | `{context}`"
+        visible = {key: row[key].replace(" ", "␣") for key in ("token", "context")}  # spaces shown as ␣
+        return f"`{visible['token']}` | `{visible['context'] or '—'}`"
 
     body = []
     for row in rows:
         cells = [row["i"], condition(row)]
         if with_order:
-            cells.append(f"{row['order']}{' (<unk>)' if row['oov'] else ''}")
+            cells.append(f"{row['order']}{' (`<unk>`)' if row['oov'] else ''}")
         cells += [f"{row['logprob']:.4f}", f"{row['prob']:.3g}", f"{row['bits']:.2f}"]
         body.append(cells)
     total = math.fsum(r["logprob"] for r in rows)
@@ -80,10 +80,11 @@ def score_all(spec: str) -> dict:
     for lang, text in SENTENCES.items():
         scorer = load_scorer(spec, lang=lang)
         score = scorer.score([text])[0]
-        rows = factor_rows(score, with_order=spec.startswith("ngram"))
+        description = scorer.describe()
+        rows = factor_rows(score, bos=None if spec.startswith("ngram") else description.get("bos") or "")
         result[lang] = {
             "text": text,
-            "model": scorer.describe(),
+            "model": description,
             "factors": rows,
             "logprob": score.logprob,
             "sum_of_factors": math.fsum(r["logprob"] for r in rows),
@@ -96,7 +97,7 @@ def score_all(spec: str) -> dict:
 def plot_bits(ngram: dict, transformer: dict | None):
     """Bits per factor: which words carry the information, under each model."""
     panels = [("n-gram", ngram)] + ([("Transformer", transformer)] if transformer else [])
-    figure, axes = plt.subplots(len(panels), 2, figsize=(9, 2.8 * len(panels)), squeeze=False)
+    figure, axes = plt.subplots(len(panels), 2, figsize=(9, 2.8 * len(panels)), squeeze=False, sharey=True)
     for row, (name, result) in enumerate(panels):
         for col, lang in enumerate(("zh", "en")):
             factors = result[lang]["factors"]

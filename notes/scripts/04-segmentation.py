@@ -145,7 +145,19 @@ def main(fast: bool = False) -> None:
           f"subwords {u['subword']['perplexity']:.1f}; bits per character of the same held-out text: words "
           f"{u['word']['bits_per_char']:.2f}, characters {u['char']['bits_per_char']:.2f}, subwords "
           f"{u['subword']['bits_per_char']:.2f}.")
+    lowest = min(u, key=lambda unit: u[unit]["bits_per_char"])
+    zh += f"按每字比特，{UNITS['zh'][lowest]}的模型最好。"
+    en += f" By bits per character, the {UNITS['en'][lowest]} model is the best."
     out.write_bilingual("summary-units", zh, en)
+    unseen = {unit: [t for t, f in zip(u[unit]["example_tokens"], u[unit]["example_factors"], strict=False) if f[2]]
+              for unit in u}
+    listed = {unit: (", ".join(f"`{t}`" for t in tokens) or "—") for unit, tokens in unseen.items()}
+    out.write_bilingual(
+        "summary-example",
+        "；".join(f"按{UNITS['zh'][unit]}切分，`{EXAMPLE}` 里没见过的词元：{listed[unit]}" for unit in unseen) + "。",
+        "Unseen tokens of `" + EXAMPLE + "`: " + "; ".join(f"{UNITS['en'][unit]}, {listed[unit]}" for unit in unseen)
+        + ".",
+    )
     out.write_json("results.json", results)
     out.write_provenance()
 

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from bilingual_lm.corpora.hsk import train_test_split  # noqa: E402
-from bilingual_lm.ngram import train_ngram  # noqa: E402
-from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table  # noqa: E402
-from bilingual_lm.segment import get_segmenter  # noqa: E402
-from bilingual_lm.tinylm.data import encode, next_token_pairs  # noqa: E402
-from bilingual_lm.tinylm.evaluate import held_out_score  # noqa: E402
-from bilingual_lm.tinylm.model import count_parameters  # noqa: E402
-from bilingual_lm.tinylm.reference import SEED, reference_model, set_deterministic  # noqa: E402
+from bilingual_lm.corpora.hsk import train_test_split
+from bilingual_lm.ngram import train_ngram
+from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
+from bilingual_lm.segment import get_segmenter
+from bilingual_lm.tinylm.data import encode, next_token_pairs
+from bilingual_lm.tinylm.evaluate import held_out_score
+from bilingual_lm.tinylm.model import count_parameters
+from bilingual_lm.tinylm.reference import SEED, reference_model, set_deterministic
 
 EXAMPLES = ("我爱吃披萨。", "I love to eat pizza.")
 NGRAM_ORDER = 3
@@ -29,8 +27,6 @@ NGRAM_ORDER = 3
 
 def pairs_table(tokenizer, text: str, ui: str) -> str:
     """What the model reads at each position and the label it is asked for: the next piece of the text."""
-    import torch
-
     ids = torch.tensor(encode(tokenizer, text))
     inputs, labels = next_token_pairs(ids)
     piece = {1: "<s>", 2: "</s>"}
@@ -179,6 +175,19 @@ def main(fast: bool = False) -> None:
            f"{ngram['zh']['oov_rate']:.1%} (Chinese) and {ngram['en']['oov_rate']:.1%} (English) of words it "
            "never saw as `<unk>`.")
     out.write_bilingual("summary", zh, en)
+
+    def better(lang: str, ui: str) -> str:
+        ours, theirs = scores[lang].bits_per_char, ngram[lang]["bits_per_char"]
+        winner = {"zh": ("Transformer", f"{NGRAM_ORDER} 元模型"), "en": ("the Transformer", f"the {NGRAM_ORDER}-gram")}
+        name = winner[ui][0] if ours < theirs else winner[ui][1]
+        return f"{name}" + ("低" if ui == "zh" else " is lower") + (
+            f" {abs(ours - theirs):.2f} 比特/字" if ui == "zh" else f" by {abs(ours - theirs):.2f} bits per character")
+
+    out.write_bilingual(
+        "comparison",
+        f"中文留出句上，{better('zh', 'zh')}；英文留出句上，{better('en', 'zh')}。",
+        f"On the Chinese held-out sentences, {better('zh', 'en')}; on the English ones, {better('en', 'en')}.",
+    )
 
     out.write_json("results.json", {
         "profile": out.profile, "setup": setup,

@@ -9,23 +9,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table  # noqa: E402
-from bilingual_lm.tinylm.model import count_parameters  # noqa: E402
-from bilingual_lm.tinylm.reference import (  # noqa: E402
-    PROFILES,
+from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
+from bilingual_lm.tinylm.model import count_parameters
+from bilingual_lm.tinylm.reference import (
     SEED,
     hsk_split,
     reference_model,
     set_deterministic,
     train_recipe,
 )
-from bilingual_lm.tinylm.scaling import fit_power_law, training_flops  # noqa: E402
+from bilingual_lm.tinylm.scaling import fit_power_law, training_flops
 
 # (d_model, n_layers) of the smaller sizes; the largest is the profile's reference model.
 SMALLER = {"full": [(32, 1), (64, 2), (96, 3)], "fast": [(16, 1), (32, 1), (48, 2)]}
@@ -51,6 +47,12 @@ REPORTED = [
         "source": "Brown et al. (2020), *Language Models are Few-Shot Learners*, Tables 3.1 and D.1",
     },
 ]
+
+
+def sci(x: float, digits: int = 3) -> str:
+    """`x` as TeX scientific notation, e.g. 3.14 \\times 10^{23}."""
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
 
 
 def train_sizes(profile: str) -> list[dict]:
@@ -129,14 +131,15 @@ def plot_reported(runs) -> plt.Figure:
                 label=f"C = 6·N·D with our D = {tokens:,} tokens")
     gpt3 = REPORTED[1]
     axis.loglog(grid, grid / (6 * gpt3["tokens"]), ":", color="tab:red", linewidth=1,
-                label="C = 6·N·D with D = 300B tokens (GPT-3)")
+                label=f"C = 6·N·D with D = {gpt3['tokens']:.3g} tokens (GPT-3, reported)")
     axis.loglog([gpt3["compute"]], [gpt3["parameters"]], "*", color="tab:red", markersize=14,
-                label="GPT-3 175B: 3.14e23 FLOPs (reported)")
+                label=f"{gpt3['model']}: {gpt3['compute']:.3g} FLOPs (reported)")
     gpt2 = REPORTED[0]
     axis.axhline(gpt2["parameters"], color="tab:green", linestyle="--", linewidth=1,
-                 label="GPT-2 1.5B parameters (compute not reported)")
+                 label=f"{gpt2['model']}: {gpt2['parameters']:.3g} parameters (compute not reported)")
+    axis.set_ylim(min(r["non_embedding_parameters"] for r in runs) / 10, gpt3["parameters"] * 30)
     axis.set_xlabel("training compute (FLOPs)")
-    axis.set_ylabel("parameters")
+    axis.set_ylabel("parameters (ours: without embeddings)")
     axis.set_title("Our models and reported ones: parameters against compute")
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=7, loc="upper left")
@@ -157,13 +160,13 @@ def main(fast: bool = False) -> None:
 
     def size_rows() -> list[list]:
         return [[f"{r['n_layers']} × {r['d_model']}", f"{r['parameters']:,}", f"{r['non_embedding_parameters']:,}",
-                 f"{r['tokens']:,}", f"{r['compute']:.3g}", f"{r['final_loss']:.3f}",
+                 f"{r['tokens']:,}", f"${sci(r['compute'])}$", f"{r['final_loss']:.3f}",
                  f"{r['final_bits_per_char']:.3f}"] for r in runs]
 
     out.write_bilingual(
         "sizes",
-        markdown_table(["层数 × 宽度", "参数（含词嵌入）", "参数 N（不含词嵌入）", "训练词元 D", "算力 C = 6ND（FLOPs）",
-                        "留出损失（奈特/词元）", "每字比特"], size_rows(), "lrrrrrr"),
+        markdown_table(["层数 × 宽度", "参数（含词嵌入）", "参数 N（不含词嵌入）", "训练词元 D",
+                        "计算量 C = 6ND（FLOPs）", "留出损失（奈特/词元）", "每字比特"], size_rows(), "lrrrrrr"),
         markdown_table(["layers × width", "parameters (with embeddings)", "parameters N (without embeddings)",
                         "training tokens D", "compute C = 6ND (FLOPs)", "held-out loss (nats/token)",
                         "bits/char"], size_rows(), "lrrrrrr"),
@@ -171,19 +174,22 @@ def main(fast: bool = False) -> None:
 
     def reported_rows(ui: str) -> list[list]:
         missing = {"zh": "未报告", "en": "not reported"}[ui]
-        return [[r["model"], f"{r['parameters']:.3g}", f"{r['tokens']:.3g}" if r["tokens"] else missing,
-                 f"{r['compute']:.3g}" if r["compute"] else missing, r["score"][ui], r["source"]]
+        return [[r["model"], f"${sci(r['parameters'])}$", f"${sci(r['tokens'])}$" if r["tokens"] else missing,
+                 f"${sci(r['compute'])}$" if r["compute"] else missing, r["score"][ui], r["source"]]
                 for r in REPORTED]
 
     out.write_bilingual(
         "reported",
-        markdown_table(["模型", "参数", "训练词元", "训练算力（FLOPs）", "论文报告的成绩", "出处"], reported_rows("zh"), "lrrrll"),
+        markdown_table(["模型", "参数", "训练词元", "训练计算量（FLOPs）", "论文报告的成绩", "出处"],
+                       reported_rows("zh"), "lrrrll"),
         markdown_table(["model", "parameters", "training tokens", "training compute (FLOPs)", "reported score",
                         "source"], reported_rows("en"), "lrrrll"),
     )
 
     small, large = runs[0], runs[-1]
-    gpt3_6nd = training_flops(REPORTED[1]["parameters"], REPORTED[1]["tokens"])
+    gpt3 = REPORTED[1]
+    gpt3_6nd = f"6 \\times {sci(gpt3['parameters'])} \\times {sci(gpt3['tokens'])} = " + sci(
+        training_flops(gpt3["parameters"], gpt3["tokens"]))
     profile_name = {"zh": "快速（`--fast`）" if fast else "完整", "en": "fast (`--fast`)" if fast else "full"}
     out.write_bilingual(
         "summary",
@@ -192,7 +198,7 @@ def main(fast: bool = False) -> None:
         f"（{large['non_embedding_parameters'] / small['non_embedding_parameters']:.0f} 倍），"
         f"留出损失从 {small['final_loss']:.3f} 降到 {large['final_loss']:.3f} 奈特/词元。"
         f"拟合的幂律是 $L(N) = {law_n.a:.2f}\\,N^{{-{law_n.exponent:.3f}}}$，"
-        f"算力前沿上是 $L(C) = {law_c.a:.2f}\\,C^{{-{law_c.exponent:.3f}}}$。",
+        f"计算量前沿上是 $L(C) = {law_c.a:.2f}\\,C^{{-{law_c.exponent:.3f}}}$。",
         f"This page uses the {profile_name['en']} profile. {len(runs)} models read the same "
         f"{large['tokens']:,} tokens; as the parameters (without embeddings) grow from "
         f"{small['non_embedding_parameters']:,} to {large['non_embedding_parameters']:,} "
@@ -203,12 +209,12 @@ def main(fast: bool = False) -> None:
     )
     out.write_bilingual(
         "summary-reported",
-        f"用 $C = 6ND$ 估算 GPT-3：$6 \\times 1.75\\times10^{{11}} \\times 3\\times10^{{11}} = {gpt3_6nd:.3g}$ FLOPs，"
-        f"与论文报告的 {REPORTED[1]['compute']:.3g} 相符；它比这里最大的小模型多用 "
-        f"{REPORTED[1]['compute'] / large['compute']:.1e} 倍算力。",
-        f"The $C = 6ND$ rule gives GPT-3 $6 \\times 1.75\\times10^{{11}} \\times 3\\times10^{{11}} = {gpt3_6nd:.3g}$ "
-        f"FLOPs, in line with the {REPORTED[1]['compute']:.3g} its paper reports; that is "
-        f"{REPORTED[1]['compute'] / large['compute']:.1e} times the compute of our largest tiny model.",
+        f"用 $C = 6ND$ 估算 GPT-3：${gpt3_6nd}$ FLOPs，"
+        f"与论文报告的 ${sci(REPORTED[1]['compute'])}$ 相符；它比这里最大的小模型多用 "
+        f"${sci(REPORTED[1]['compute'] / large['compute'], 2)}$ 倍计算量。",
+        f"The $C = 6ND$ rule gives GPT-3 ${gpt3_6nd}$ "
+        f"FLOPs, in line with the ${sci(REPORTED[1]['compute'])}$ its paper reports; that is "
+        f"${sci(REPORTED[1]['compute'] / large['compute'], 2)}$ times the compute of our largest tiny model.",
     )
     out.write_json("results.json", {
         "profile": out.profile, "runs": runs,

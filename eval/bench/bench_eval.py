@@ -1,0 +1,65 @@
+"""Wall time and items/s of the default eval (`blm eval --lang zh,en`), with a cold request cache.
+
+    python eval/bench/bench_eval.py                       # the default model and suite
+    python eval/bench/bench_eval.py --model ngram:default --limit 10
+
+Prints one JSON line: the model, the device, the load time, the scoring time, the total wall time of the
+run (load + score + metrics + writing the results and plots), the units and items, and the rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="a --model string [default: the default Transformer]")
+    parser.add_argument("--tasks", default=None, help="comma-separated tasks [default: the default suite]")
+    parser.add_argument("--lang", default="zh,en")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    from bilingual_lm.eval.evaluate import evaluate, parse_langs, runnable_tasks
+    from bilingual_lm.eval.loader import load_tasks
+    from bilingual_lm.score.registry import DEFAULT_TRANSFORMER, load_scorer
+
+    model = args.model or DEFAULT_TRANSFORMER
+    langs = parse_langs(args.lang)
+    tasks, _ = runnable_tasks(load_tasks(args.tasks), langs, explicit=args.tasks is not None)
+    loading = time.perf_counter()
+    options = {"lang": "auto", **({"device": args.device} if args.device else {})}
+    scorer = load_scorer(model, **options)
+    load_seconds = time.perf_counter() - loading
+    with tempfile.TemporaryDirectory() as out:
+        results = evaluate(scorer, tasks, langs, model_spec=model, output_dir=out, cache_path=None,
+                           limit=args.limit, n_bootstrap=args.bootstrap, load_seconds=load_seconds)
+    timings = results["timings"]
+    print(json.dumps({
+        "model": model,
+        "device": results["device"],
+        "dtype": results["dtype"],
+        "cpus": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(),
+        "tasks": list(results["tasks"]),
+        "units": timings["units"],
+        "items": timings["items"],
+        "load_s": round(load_seconds, 2),
+        "score_s": round(timings["score_s"], 2),
+        "eval_s": round(timings["total_s"] - load_seconds, 2),
+        "wall_s": round(time.perf_counter() - started, 2),
+        "items_per_s": round(timings["items_per_s"], 2),
+        "units_per_s": round(timings["units_per_s"], 2),
+    }))
+
+
+if __name__ == "__main__":
+    main()

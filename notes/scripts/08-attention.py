@@ -1,0 +1,187 @@
+"""Note 8 (注意力 / The Transformer and attention): attention maps, and attention's one parallel pass
+against a recurrent network's step-by-step loop, timed.
+
+Writes notes/docs/generated/08-attention/. Run: python notes/scripts/08-attention.py [--fast]
+The maps come from note 5's reference model (from the cache when note 5 has run). Timings are measured
+on the machine that runs the script, so they differ from run to run; their trend is the point.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from functools import partial
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+from bilingual_lm.corpora.hsk import train_test_split
+from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
+from bilingual_lm.tinylm.attention import sentence_attention
+from bilingual_lm.tinylm.reference import SEED, reference_model, set_deterministic
+
+TIMING = {
+    "full": {"lengths": [16, 32, 64, 128, 256, 512, 1024], "repeats": 5, "width": 128, "batch": 8},
+    "fast": {"lengths": [16, 64, 256], "repeats": 3, "width": 64, "batch": 4},
+}
+
+
+def example_sentence():
+    """The first held-out HSK sentence of 8 to 12 Chinese characters (the model never trained on it)."""
+    return next(s for s in train_test_split()[1] if 8 <= len(s.zh) <= 12)
+
+
+def plot_maps(maps: torch.Tensor, title: str) -> plt.Figure:
+    """One heat map per layer (rows) and head (columns); row t: how position t spreads its attention."""
+    layers, heads, length, _ = maps.shape
+    figure, axes = plt.subplots(layers, heads, figsize=(2.2 * heads, 2.2 * layers), squeeze=False)
+    ticks = list(range(0, length, 2))
+    for layer in range(layers):
+        for head in range(heads):
+            axis = axes[layer][head]
+            axis.imshow(maps[layer, head].numpy(), cmap="viridis", vmin=0, vmax=1)
+            axis.set_title(f"layer {layer + 1}, head {head + 1}", fontsize=7)
+            axis.set_xticks(ticks, ticks, fontsize=6)
+            axis.set_yticks(ticks, ticks, fontsize=6)
+    figure.suptitle(f"{title}: row = query position, column = attended position", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def pieces_table(pieces: list[str], maps: torch.Tensor, ui: str) -> str:
+    """Each position's piece, and where the last layer (mean over heads) sends most of its attention,
+    with and without the first position `<s>`, where attention that has nowhere better to go collects."""
+    mean = maps[-1].mean(0)
+    rows = []
+    for t, piece in enumerate(pieces):
+        top = int(mean[t].argmax())
+        row = [t, f"`{piece}`", f"{top} `{pieces[top]}` ({float(mean[t, top]):.2f})"]
+        if t > 0:
+            other = 1 + int(mean[t, 1 : t + 1].argmax())
+            row.append(f"{other} `{pieces[other]}` ({float(mean[t, other]):.2f})")
+        else:
+            row.append("—")
+        rows.append(row)
+    headers = {"zh": ["位置", "词元", "末层最关注的位置（权重）", "除 `<s>` 外最关注的位置（权重）"],
+               "en": ["position", "token", "most attended position (weight)",
+                      "most attended apart from `<s>` (weight)"]}[ui]
+    return markdown_table(headers, rows, "rlll")
+
+
+def median_seconds(run, repeats: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+@torch.no_grad()
+def time_forward(setting: dict) -> list[dict]:
+    """Forward time of one causal self-attention layer (all positions at once) and of a GRU (a step at a time)."""
+    torch.manual_seed(SEED)
+    width, batch = setting["width"], setting["batch"]
+    attention = nn.MultiheadAttention(width, num_heads=4, batch_first=True).eval()
+    cell = nn.GRUCell(width, width).eval()
+    gru = nn.GRU(width, width, batch_first=True).eval()
+    rows = []
+    for length in setting["lengths"]:
+        x = torch.randn(batch, length, width)
+        causal = nn.Transformer.generate_square_subsequent_mask(length)
+        rows.append({
+            "length": length,
+            "attention_s": median_seconds(partial(attention, x, x, x, attn_mask=causal, need_weights=False),
+                                          setting["repeats"]),
+            "gru_python_loop_s": median_seconds(partial(step_by_step, cell, x), setting["repeats"]),
+            "gru_library_s": median_seconds(partial(gru, x), setting["repeats"]),
+        })
+    return rows
+
+
+def step_by_step(cell: nn.GRUCell, x: torch.Tensor) -> torch.Tensor:
+    """Run a recurrent cell along the sequence: step t needs the state from step t − 1."""
+    h = torch.zeros(x.size(0), cell.hidden_size)
+    for t in range(x.size(1)):
+        h = cell(x[:, t], h)
+    return h
+
+
+def plot_timing(rows, setting) -> plt.Figure:
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    lengths = [r["length"] for r in rows]
+    axis.loglog(lengths, [r["attention_s"] * 1e3 for r in rows], "o-", label="self-attention: one parallel pass")
+    axis.loglog(lengths, [r["gru_library_s"] * 1e3 for r in rows], "^-", label="GRU (nn.GRU): steps inside torch")
+    axis.loglog(lengths, [r["gru_python_loop_s"] * 1e3 for r in rows], "s-",
+                label="GRU (nn.GRUCell): one step per position")
+    axis.set_xlabel("sequence length (positions)")
+    axis.set_ylabel("forward time (ms, median)")
+    axis.set_title(f"Forward pass, width {setting['width']}, batch {setting['batch']}, 1 CPU thread")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def main(fast: bool = False) -> None:
+    set_deterministic()
+    profile = "fast" if fast else "full"
+    out = NoteOutput.for_script(__file__, fast=fast, seed=SEED)
+    trained = reference_model(profile)
+    sentence = example_sentence()
+    maps_json = {}
+    for lang in ("zh", "en"):
+        text = getattr(sentence, lang)
+        pieces, maps = sentence_attention(trained.model, trained.tokenizer, text)
+        out.save_figure(plot_maps(maps, {"zh": "Chinese sentence", "en": "English sentence"}[lang]),
+                        f"attention-{lang}.png")
+        out.write_bilingual(f"pieces-{lang}", pieces_table(pieces, maps, "zh"), pieces_table(pieces, maps, "en"))
+        maps_json[lang] = {"text": text, "pieces": pieces, "last_layer_mean": maps[-1].mean(0).tolist()}
+
+    setting = TIMING[profile]
+    rows = time_forward(setting)
+    out.save_figure(plot_timing(rows, setting), "timing.png")
+
+    def timing_rows() -> list[list]:
+        return [[r["length"], f"{r['attention_s'] * 1e3:.2f}", f"{r['gru_library_s'] * 1e3:.2f}",
+                 f"{r['gru_python_loop_s'] * 1e3:.2f}", r["length"]] for r in rows]
+
+    out.write_bilingual(
+        "timing",
+        markdown_table(["序列长度", "自注意力（毫秒）", "GRU：nn.GRU（毫秒）", "GRU：逐步循环（毫秒）",
+                        "RNN 的串行步数"], timing_rows(), "rrrrr"),
+        markdown_table(["length", "self-attention (ms)", "GRU: nn.GRU (ms)", "GRU: step loop (ms)",
+                        "sequential steps of the RNN"], timing_rows(), "rrrrr"),
+    )
+    longest = rows[-1]
+    ratio = longest["gru_python_loop_s"] / longest["attention_s"]
+    ratio_library = longest["gru_library_s"] / longest["attention_s"]
+    name = {"zh": "快速（`--fast`）" if fast else "完整", "en": "fast (`--fast`)" if fast else "full"}
+    out.write_bilingual(
+        "sentence",
+        f"例句（HSK {sentence.level} 级，`{sentence.id}`，不在训练集中）：{sentence.zh} / {sentence.en}",
+        f"The example (HSK level {sentence.level}, `{sentence.id}`, held out from training): "
+        f"{sentence.zh} / {sentence.en}",
+    )
+    out.write_bilingual(
+        "summary",
+        f"本页用的是{name['zh']}配置。长度为 {longest['length']} 时，自注意力一次前向用 "
+        f"{longest['attention_s'] * 1e3:.2f} 毫秒；逐步运行的 GRU 要走 {longest['length']} 步，用 "
+        f"{longest['gru_python_loop_s'] * 1e3:.2f} 毫秒（{ratio:.0f} 倍），即使循环写在 torch 内部（nn.GRU）"
+        f"也要 {longest['gru_library_s'] * 1e3:.2f} 毫秒（{ratio_library:.1f} 倍）。这些时间是在运行脚本的机器上测的，"
+        "每次运行都会有出入。",
+        f"This page uses the {name['en']} profile. At length {longest['length']}, one self-attention forward pass "
+        f"takes {longest['attention_s'] * 1e3:.2f} ms; a GRU stepping through the {longest['length']} positions "
+        f"takes {longest['gru_python_loop_s'] * 1e3:.2f} ms ({ratio:.0f}×), and "
+        f"{longest['gru_library_s'] * 1e3:.2f} ms ({ratio_library:.1f}×) even with the loop inside torch "
+        "(nn.GRU). The times are measured on the machine that runs the script and vary from run to run.",
+    )
+    out.write_json("results.json", {"profile": out.profile, "sentence": sentence.id, "attention": maps_json,
+                                    "timing": {"setting": setting, "rows": rows}})
+    out.write_provenance()
+
+
+if __name__ == "__main__":
+    main(fast=is_fast())
