@@ -147,7 +147,7 @@ def cached_answers(cache_dir: Path) -> int:
     try:
         with sqlite3.connect(path, timeout=5) as db:
             return db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
-    except sqlite3.OperationalError:  # the table is not created yet
+    except sqlite3.DatabaseError:  # the file or its table is not created yet
         return 0
 
 

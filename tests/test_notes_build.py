@@ -150,3 +150,15 @@ def test_glossary_pairs_every_term_in_both_languages():
     zh, en = rows("glossary.md"), rows("glossary.en.md")
     assert len(zh) == len(en) >= 40
     assert [(r[0], r[1]) for r in zh] == [(r[1], r[0]) for r in en]
+
+
+def test_search_dictionary_holds_every_chinese_glossary_term():
+    # mkdocs.yml gives jieba notes/search-words.txt so that each term made of Han characters only is indexed,
+    # and found, as one word (jieba never joins Han characters with Latin letters or spaces anyway).
+    words = set((ROOT / "notes" / "search-words.txt").read_text(encoding="utf-8").splitlines())
+    lines = (DOCS / "glossary.md").read_text(encoding="utf-8").splitlines()
+    terms = [line.strip("|").split("|")[0].strip() for line in lines if line.startswith("| ")][2:]
+    for term in terms:
+        for part in re.split(r"\s*/\s*", re.sub(r"（.*?）", "", term)):
+            if re.fullmatch(r"[\u4e00-\u9fff]+", part.strip()):
+                assert part.strip() in words, part

@@ -1,5 +1,6 @@
 """The Chinese segmenter against jieba's (and rjieba's) own output, user dictionaries and the cache."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -7,6 +8,8 @@ import sys
 import jieba
 import pytest
 import rjieba
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bilingual_lm.corpora.hsk import hsk_sentences
 from bilingual_lm.errors import InputError
@@ -21,6 +24,16 @@ MIXED = [
     "「你好」（笑）C++和AT&T的e-mail 100% OK",
 ]
 SENTENCES = MIXED + [s.zh for s in hsk_sentences()[::7]]
+# Characters that make jieba's paths interesting: dictionary words, unknown names (HMM), ASCII runs.
+CHARACTERS = (
+    "的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会小明硕士毕业于科学院计算所京都杭研厦"
+    "abcXYZ019+#&._%- \t，。！"
+)
+
+
+@functools.cache
+def _accurate(hmm):
+    return ChineseSegmenter(hmm=hmm)
 
 
 def _words(tokens):
@@ -37,6 +50,13 @@ def _cut_all_words(words):
     for word in _without_whitespace(words):
         out += list(word) if not any(c.isalnum() for c in word) else [word]
     return out
+
+
+@pytest.mark.parametrize("hmm", [True, False])
+@settings(max_examples=150, deadline=None)
+@given(text=st.lists(st.sampled_from(list(CHARACTERS)), max_size=30).map("".join))
+def test_accurate_mode_equals_jieba_lcut_on_any_text(hmm, text):
+    assert _words(_accurate(hmm).segment(text)) == _without_whitespace(jieba.lcut(text, HMM=hmm))
 
 
 @pytest.mark.parametrize("hmm", [True, False])

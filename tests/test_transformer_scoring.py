@@ -9,6 +9,7 @@ import jieba
 import pytest
 import torch
 from tiny_causal_lm import next_logprob, reference_logprobs, tiny_gemma3, tiny_llama, tiny_tokenizer
+from transformers import CohereConfig, CohereForCausalLM
 
 from bilingual_lm.corpora.hsk import hsk_sentences
 from bilingual_lm.errors import InputError
@@ -184,3 +185,27 @@ def test_without_bos_the_first_token_is_not_scored():
     result = plain.score([text])[0]
     assert [t.logprob for t in result.tokens] == pytest.approx(reference_logprobs(model, ids), abs=TOLERANCE)
     assert plain.describe()["bos"] is None
+
+
+def test_plain_and_softcapped_heads_use_the_sliced_logsumexp(scorer):
+    # The other tests compare this path (softcapping included, for the tiny Gemma 3) with the plain loop.
+    assert scorer.describe()["head"] == "sliced online logsumexp"
+
+
+def test_a_head_with_a_logit_scale_is_scored_from_the_models_own_logits():
+    config = CohereConfig(
+        vocab_size=len(tiny_tokenizer()),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        logit_scale=0.5,
+        initializer_range=0.3,
+    )
+    torch.manual_seed(0)
+    model = CohereForCausalLM(config).eval()
+    cohere = TransformerScorer(model, tiny_tokenizer(), name="tiny-cohere", lang="zh")
+    assert cohere.describe()["head"] == "model logits at scored positions"
+    text = "我们今天去学校。"
+    expected = reference_logprobs(model, ids_with_bos(text))
+    assert [t.logprob for t in cohere.score([text])[0].tokens] == pytest.approx(expected, abs=TOLERANCE)

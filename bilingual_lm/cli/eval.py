@@ -51,7 +51,8 @@ def _list_tasks(tasks_dir: str | None) -> None:
               help="ngram:PATH, hf:PATH_OR_ID, gguf:PATH or gemma3-270m.")
 @click.option("--lang", default="zh,en", show_default=True,
               help="Languages: zh,en for the 2×2 design; one language runs the per-language metrics only.")
-@click.option("--tasks", default=None, help="Comma-separated task names [default: the default suite].")
+@click.option("--tasks", default=None,
+              help="Comma-separated tasks, groups (cldr, hsk) or suites (default, all) [default: default].")
 @click.option("--tasks-dir", type=click.Path(), default=None, help="Also load tasks from this directory.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score the first N items of each task.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
@@ -70,6 +71,8 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
     """Score the eval tasks under each prompt × answer language and report how the languages differ.
 
     Subcommand: `blm eval report RESULTS_DIR` re-renders a results directory without rescoring.
+    Data-parallel: `torchrun --nproc_per_node N -m bilingual_lm.eval --lang zh,en` or
+    `accelerate launch --multi_gpu --num_processes N -m bilingual_lm.eval --lang zh,en`.
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -1,1 +1,9 @@
-"""The cross-lingual eval suite: `blm eval --lang zh,en`."""
+"""The cross-lingual eval suite: `blm eval --lang zh,en`.
+
+* `task`, `loader`: the tasks (YAML files under `tasks/`, validated) as `Task` objects;
+* `runner`: every item under every language condition, scored through the request `cache`;
+* `distributed`: sharding and gathering under `torchrun` / `accelerate launch`;
+* `metrics`, `bootstrap`, `aggregate`: the per-item metrics, paired bootstrap CIs, the summaries;
+* `results`, `report`, `plots`: results.json (schema in eval/RESULTS.md), report.md, the table, PNGs;
+* `evaluate`: one run as a library call, which the CLI (`bilingual_lm.cli.eval`) wraps.
+"""

@@ -24,7 +24,7 @@ import json
 import os
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 
 import yaml
@@ -69,6 +69,8 @@ class _UniqueKeySafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # the base class reports it
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
@@ -92,7 +94,7 @@ def _read_yaml(path: Path, shown: str):
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{shown}: cannot read task file: {error}") from None
     try:
-        return yaml.load(text, Loader=_UniqueKeySafeLoader)  # noqa: S506 (a safe loader)
+        return yaml.load(text, Loader=_UniqueKeySafeLoader)  # safe: builds plain data only
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
@@ -122,8 +124,10 @@ class _Checker:
         return value
 
     def text(self, value, field: str, non_empty: bool = True) -> str:
+        if value is None:
+            self.fail(field, "is empty")
         if not isinstance(value, str):
-            hint = " (quote it)" if isinstance(value, bool | int | float) or value is None else ""
+            hint = " (quote it)" if isinstance(value, bool | int | float) else ""
             self.fail(field, f"must be a string, got {_kind_of(value)} {value!r}{hint}")
         if non_empty and not value.strip():
             self.fail(field, "is empty")

@@ -71,23 +71,28 @@ def js_divergence(results: dict, path: Path, norm: str) -> bool:
 
 
 def entropy_by_language(results: dict, records: list[dict], path: Path, norm: str) -> bool:
-    """Box plots of entropy per language: candidate entropy by prompt language, next-token entropy."""
+    """Box plots of entropy: over the candidates per condition (left), of the next token per language (right)."""
     from bilingual_lm.eval import metrics
 
-    groups: dict[str, list[float]] = {}
+    panels: dict[str, dict[str, list[float]]] = {"candidates": {}, "next token": {}}
     for record in records:
         if record["kind"] == "choice":
             probs = metrics.candidate_distribution(record["logprobs"], record["n_chars"], norm)
-            key = f"candidates, {record['prompt_lang']}→{record['answer_lang']}"
-            groups.setdefault(key, []).append(metrics.entropy_bits(probs))
+            key = f"{record['prompt_lang']}→{record['answer_lang']}"
+            panels["candidates"].setdefault(key, []).append(metrics.entropy_bits(probs))
         elif record["kind"] == "open":
-            groups.setdefault(f"next token, {record['prompt_lang']}", []).append(record["entropy_bits"])
-    if not groups:
+            panels["next token"].setdefault(record["prompt_lang"], []).append(record["entropy_bits"])
+    panels = {name: groups for name, groups in panels.items() if groups}
+    if not panels:
         return False
-    figure, axes = _figure(max(6, 1.3 * len(groups)), 4)
-    axes.boxplot(list(groups.values()))
-    axes.set_xticks(range(1, len(groups) + 1), list(groups), rotation=20, ha="right")
-    axes.set_ylabel("entropy (bits)")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4 + 3 * len(panels), 4), layout="tight")
+    for axes, (name, groups) in zip(figure.subplots(1, len(panels), squeeze=False)[0], panels.items(), strict=True):
+        axes.boxplot(list(groups.values()))
+        axes.set_xticks(range(1, len(groups) + 1), list(groups))
+        axes.set_title(f"{name} ({'prompt→answer' if name == 'candidates' else 'prompt language'})")
+        axes.set_ylabel("entropy (bits)")
     _save(figure, path)
     return True
 

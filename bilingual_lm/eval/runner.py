@@ -257,7 +257,7 @@ def run_units(
         bar_id = bar.add_task("", total=len(units), rate="")
         start = time.perf_counter()
 
-        def done(new: list[dict], task: str) -> None:
+        def done(new: list[dict], task: str | None) -> None:
             records.update((record["unit"], record) for record in new)
             rate = (bar.tasks[0].completed + len(new)) / max(time.perf_counter() - start, 1e-9)
             bar.update(bar_id, advance=len(new), description=task, rate=f"{rate:.1f} units/s")
@@ -276,5 +276,5 @@ def run_units(
                 done([scoring.open(group[0])], task)
             else:
                 raise ValueError(f"task {task}: unknown kind {kind!r}")
-        done(scoring.flush_texts(), "")
+        done(scoring.flush_texts(), None)
     return [records[unit.index] for unit in units]

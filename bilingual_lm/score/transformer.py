@@ -12,11 +12,14 @@ Conventions (all recorded by `describe()`):
   advance by ``stride`` tokens: every token is scored exactly once, with BOS and the ``window - 1 - stride``
   or more tokens before it as context (the standard strided evaluation).
 * **Words.** Tokens are grouped into our segmenter's words by character offsets (`align_words`).
-* **Numerics.** Logits are computed only at the positions whose next token is scored, by the model's own
-  head (so Gemma's final-logit softcapping, when its config sets it, applies exactly as in the model), and
-  log-softmax is taken in fp32. Batches are sorted by length and right-padded: positions stay 0…n-1 and the
-  padding is masked, so a text's scores do not depend on the batch it is in (≤ 1e-4 apart in fp32; bf16
-  on CUDA agrees with fp32 to about 0.05 nats per token).
+* **Numerics.** Logits are computed only at the positions whose next token is scored. The head runs over
+  slices of the vocabulary with an online logsumexp, so no (positions × 262k) logits tensor is ever held;
+  each slice is soft-capped as the model does (tanh(x / c) · c, when the config sets
+  ``final_logit_softcapping``). At load, this head is checked against the model's own log-softmax; a model
+  whose head is something else (e.g. a logit scale) is scored from its own logits instead. Log-softmax is
+  always in fp32. Batches are sorted by length and right-padded: positions stay 0…n-1 and padding is
+  masked, so a text's scores do not depend on its batch (≤ 1e-4 apart in fp32; bf16 on CUDA agrees with
+  fp32 to about 0.05 nats per token).
 
 A tokenizer without character offsets (a "slow" Python tokenizer) is refused with a clear error, since
 offsets are what make continuations and word breakdowns exact.
@@ -41,6 +44,8 @@ DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_CHARS = 20_000
 DEFAULT_WINDOW = 4096  # tokens per forward pass at most; the model's own limit when that is smaller
 MAX_BATCH_TOKENS = 2048  # padded tokens per forward pass: bounds the (scored positions × vocab) logits
+HEAD_SLICE = 16384  # vocabulary rows per slice of the LM head in the online logsumexp
+MAX_PADDING = 0.2  # a batch closes before padding would exceed this fraction of its tokens
 
 
 @dataclass
@@ -114,6 +119,7 @@ class TransformerScorer:
         self._keeps_logits = "logits_to_keep" in parameters
         self._cache_kwarg = "cache" if "cache" in parameters else "past_key_values"
         self._check_offsets()
+        self._fused_head = self._head_matches_model()
 
     # ---- the Scorer protocol -------------------------------------------------------------------------------
 
@@ -220,6 +226,7 @@ class TransformerScorer:
             "tokenizer": type(self.tokenizer).__name__,
             "vocab_size": self.model.config.get_text_config().vocab_size,
             "final_logit_softcapping": getattr(self.model.config.get_text_config(), "final_logit_softcapping", None),
+            "head": "sliced online logsumexp" if self._fused_head else "model logits at scored positions",
             "segmenter": self.lang,
         }
 
@@ -307,16 +314,19 @@ class TransformerScorer:
     def _score_rows(self, rows: list[_Row], encoded: list[_Encoded], batch_size: int, progress: bool):
         """Per item, {token index: log p} for every scored token, from length-sorted padded batches."""
         logprobs: list[dict[int, float]] = [{} for _ in encoded]
-        lead = 1 if self.bos_id is not None else 0
-        order = sorted(range(len(rows)), key=lambda r: rows[r].start - rows[r].end)  # longest first
+        length = [row.end - row.start for row in rows]
+        order = sorted(range(len(rows)), key=lambda r: -length[r])  # longest first
         batches: list[list[int]] = []
+        real = 0
         for r in order:
             if batches and len(batches[-1]) < batch_size:
-                longest = rows[batches[-1][0]].end - rows[batches[-1][0]].start + lead
-                if (len(batches[-1]) + 1) * longest <= MAX_BATCH_TOKENS:
+                padded = (len(batches[-1]) + 1) * length[batches[-1][0]]
+                if padded <= MAX_BATCH_TOKENS and real + length[r] >= (1 - MAX_PADDING) * padded:
                     batches[-1].append(r)
+                    real += length[r]
                     continue
             batches.append([r])
+            real = length[r]
         for batch in _progress(batches, progress, "scoring"):
             self._score_batch([rows[r] for r in batch], encoded, logprobs)
         return logprobs
@@ -337,16 +347,59 @@ class TransformerScorer:
                 keep[b, position - 1] = True
                 targets.append(seq[position])
                 where.append((row.item, index))
-        logits = self._logits(ids.to(self.device), mask.to(self.device), keep.to(self.device))
-        values = _target_logprobs(logits, torch.tensor(targets, device=self.device))
+        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        values = self._logprobs_at(inputs, keep.to(self.device), torch.tensor(targets, device=self.device))
         for (item, index), value in zip(where, values.tolist(), strict=True):
             logprobs[item][index] = value
 
-    def _logits(self, ids: torch.Tensor, mask: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """Logits at the `keep` positions only, flattened in row-major order, from the model's own head."""
+    def _logprobs_at(self, inputs: dict, keep: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """log p(target) at each `keep` position (row-major order), computing logits only there."""
+        if self._fused_head:
+            hidden = self.model.base_model(**inputs).last_hidden_state[keep]
+            return self._head_logprobs(hidden, targets)
         if self._keeps_logits:
-            return self.model(input_ids=ids, attention_mask=mask, logits_to_keep=keep).logits
-        return self.model(input_ids=ids, attention_mask=mask).logits[keep]
+            return _target_logprobs(self.model(**inputs, logits_to_keep=keep).logits, targets)
+        return _target_logprobs(self.model(**inputs).logits[keep], targets)
+
+    def _head_logprobs(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """log_softmax(head(hidden))[target] without the (rows × vocab) logits: an online logsumexp over
+        vocabulary slices of the head, each slice soft-capped as the model does (tanh(x / c) · c), in fp32."""
+        head = self.model.get_output_embeddings()
+        cap = getattr(self.model.config.get_text_config(), "final_logit_softcapping", None)
+        rows = hidden.shape[0]
+        top = torch.full((rows,), -math.inf, device=hidden.device)
+        total = torch.zeros(rows, device=hidden.device)
+        picked = torch.empty(rows, device=hidden.device)
+        for begin in range(0, head.weight.shape[0], HEAD_SLICE):
+            weight = head.weight[begin : begin + HEAD_SLICE]
+            bias = head.bias[begin : begin + HEAD_SLICE] if head.bias is not None else None
+            logits = torch.nn.functional.linear(hidden, weight, bias).float()
+            if cap is not None:
+                logits = torch.tanh(logits / cap) * cap
+            inside = (targets >= begin) & (targets < begin + weight.shape[0])
+            picked[inside] = logits[inside, targets[inside] - begin]
+            new_top = torch.maximum(top, logits.amax(dim=-1))
+            total = total * torch.exp(top - new_top) + torch.exp(logits - new_top[:, None]).sum(dim=-1)
+            top = new_top
+        return picked - top - torch.log(total)
+
+    @torch.inference_mode()
+    def _head_matches_model(self) -> bool:
+        """Whether `_head_logprobs` over the base model reproduces the model's own log-softmax (it does for
+        heads that are a linear layer plus optional softcapping; others use the model's logits instead)."""
+        if self.model.get_output_embeddings() is None or not hasattr(self.model.base_model, "forward"):
+            return False
+        vocab_size = self.model.config.get_text_config().vocab_size
+        ids = torch.randint(0, vocab_size, (1, 8), generator=torch.Generator().manual_seed(0)).to(self.device)
+        try:
+            hidden = self.model.base_model(input_ids=ids).last_hidden_state[0]
+        except (AttributeError, TypeError):
+            return False
+        expected = torch.log_softmax(self.model(input_ids=ids).logits[0].float(), dim=-1)
+        targets = torch.arange(8, device=self.device) * (vocab_size // 8)
+        got = self._head_logprobs(hidden, targets)
+        tolerance = 1e-4 if self.dtype == torch.float32 else 5e-2
+        return bool((got - expected[torch.arange(8), targets]).abs().max() <= tolerance)
 
     def _keep_last(self) -> dict:
         return {"logits_to_keep": 1} if self._keeps_logits else {}
@@ -378,11 +431,8 @@ class TransformerScorer:
         positions = torch.arange(shared, shared + width, device=self.device).expand(len(batch), -1)
         inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device), "position_ids": positions}
         inputs[self._cache_kwarg] = cache
-        if self._keeps_logits:
-            logits = self.model(**inputs, use_cache=True, logits_to_keep=keep.to(self.device)).logits
-        else:
-            logits = self.model(**inputs, use_cache=True).logits[keep.to(self.device)]
-        values = _target_logprobs(logits, torch.tensor(targets, device=self.device)).tolist()
+        inputs["use_cache"] = True
+        values = self._logprobs_at(inputs, keep.to(self.device), torch.tensor(targets, device=self.device)).tolist()
         for b, value in zip(owner, values, strict=True):
             first_terms[b].append(value)
         for b, terms in enumerate(first_terms):

@@ -49,7 +49,9 @@ def factor_rows(score, bos: str | None) -> list[dict]:
 def factor_table(rows: list[dict], lang_labels: dict, with_order: bool) -> str:
     """The factors as a Markdown table whose last row is their sum / product."""
     def condition(row):
-        visible = {key: row[key].replace(" ", "␣") for key in ("token", "context")}  # spaces shown as ␣
+        if with_order:  # n-gram words, shown with spaces between them
+            return f"`{row['token']}` | `{row['context'] or '—'}`"
+        visible = {key: row[key].replace(" ", "␣") for key in ("token", "context")}  # the text's spaces as ␣
         return f"`{visible['token']}` | `{visible['context'] or '—'}`"
 
     body = []
