@@ -14,7 +14,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bilingual_lm.corpora.hsk import hsk_sentences, train_test_split
 from bilingual_lm.errors import InputError
@@ -183,10 +182,8 @@ def test_task_hash_changes_with_a_template_and_not_with_the_items(tmp_path):
 
 
 def test_discover_lists_the_builtin_tasks_and_user_tasks(tmp_path):
-    assert set(BUILTIN) >= {
-        "cldr_currency", "cldr_language", "cldr_continent", "cldr_city",
-        "hsk_parallel", "hsk_translation", "hsk_open",
-    }  # fmt: skip
+    required = "cldr_currency cldr_language cldr_continent cldr_city hsk_parallel hsk_translation hsk_open"
+    assert set(BUILTIN) >= set(required.split())
     assert list(discover_tasks()) == BUILTIN
     write(tmp_path, valid("mine"), "mine")
     found = discover_tasks(tmp_path)
@@ -336,20 +333,23 @@ def test_default_suite_levels_are_balanced():
 
 def recorded_versions() -> dict[str, str]:
     """The source package versions that the built-in files record in their `source` field."""
-    sources = " ".join(yaml.safe_load(path.read_text(encoding="utf-8"))["source"]
-                       for path in BUILTIN_TASKS_DIR.glob("*.yaml"))  # fmt: skip
-    return {
-        package: re.search(rf"{package} (\S+?)[:;) ]", sources).group(1)
-        for package in ("babel", "language-data", "hsk-sentences-audio")
-    }
+    sources = [load_task_file(path).source for path in sorted(BUILTIN_TASKS_DIR.glob("*.yaml"))]
+    found = {}
+    for package in ("babel", "language-data", "hsk-sentences-audio"):
+        versions = {m for source in sources for m in re.findall(rf"{package} ([0-9][^\s:;)]*)", source)}
+        assert len(versions) == 1, (package, versions)
+        found[package] = versions.pop()
+    return found
 
 
 def test_generated_files_equal_a_fresh_regeneration(tmp_path):
-    installed = {package: version(package) for package in recorded_versions()}
-    if installed != recorded_versions():
-        pytest.skip(f"the task files were made with {recorded_versions()}, installed: {installed}")
-    subprocess.run([sys.executable, "-m", "eval.generate", "--out", str(tmp_path)], cwd=REPO, check=True,
-                   capture_output=True)  # fmt: skip
+    recorded = recorded_versions()
+    installed = {package: version(package) for package in recorded}
+    if installed != recorded:
+        pytest.skip(f"the task files were made with {recorded}; installed: {installed}")
+    command = [sys.executable, "-m", "eval.generate", "--out", str(tmp_path)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     fresh = sorted(path.name for path in tmp_path.glob("*.yaml"))
     assert fresh == sorted(f"{name}.yaml" for name in BUILTIN)
     for name in fresh:
@@ -363,8 +363,10 @@ def test_task_files_ship_in_the_wheel(tmp_path):
         shutil.copy(REPO / name, source / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), "."],
-        cwd=source, check=True, capture_output=True,
-    )  # fmt: skip
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
     assert {f"bilingual_lm/eval/tasks/{name}.yaml" for name in BUILTIN} <= shipped

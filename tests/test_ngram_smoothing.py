@@ -4,7 +4,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from ngram_fixtures import sentences
+from test_ngram_data import sentences
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.ngram import train_ngram

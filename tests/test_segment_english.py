@@ -29,6 +29,9 @@ def _words(text):
         ("(https://en.wikipedia.org/wiki/C_(language))", ["(", "https://en.wikipedia.org/wiki/C_(language)", ")"]),
         ("Visit www.python.org!", ["Visit", "www.python.org", "!"]),
         ("Mail ada.lovelace+lm@example.co.uk.", ["Mail", "ada.lovelace+lm@example.co.uk", "."]),
+        # bare domains only with a common top-level domain; e.g. and Node.js are not domains
+        ("See github.com/a/b, example.org.", ["See", "github.com/a/b", ",", "example.org", "."]),
+        ("e.g. Node.js", ["e", ".", "g", ".", "Node", ".", "js"]),
         # each punctuation mark is its own token
         ("Wait...what?!", ["Wait", ".", ".", ".", "what", "?", "!"]),
         ('"Yes" (no) [maybe]', ['"', "Yes", '"', "(", "no", ")", "[", "maybe", "]"]),

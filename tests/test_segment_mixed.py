@@ -70,6 +70,10 @@ def test_urls_and_emails_stop_at_han_and_full_width_punctuation():
     ]
 
 
+def test_bare_domains_between_han_stay_whole():
+    assert [t for t, _ in _pairs("网站smallstonesoft.com很好")] == ["网站", "smallstonesoft.com", "很", "好"]
+
+
 def test_user_phrases_across_scripts_stay_whole():
     # Without the dictionary, U盘 splits at the script boundary.
     assert [t for t, _ in _pairs("我的U盘")] == ["我", "的", "U", "盘"]

@@ -20,19 +20,22 @@ JIEBA_LANGS = ("zh", "auto")
 
 @click.command()
 @click.argument("texts", nargs=-1)
-@click.option("--lang", default="auto", show_default=True, help="Segmenter: zh, en, auto (mixed), char or space.")
-@click.option("--mode", help=f"jieba mode for zh/auto: {', '.join(MODES)} (default accurate).")
+@click.option(
+    "--lang", default="auto", show_default=True, metavar="LANG", help="Segmenter: zh, en, auto (mixed), char or space."
+)
+@click.option("--mode", metavar="MODE", help=f"jieba mode for zh/auto: {', '.join(MODES)} (default accurate).")
 @click.option("--no-hmm", is_flag=True, help="Turn jieba's HMM for unknown words off (zh/auto).")
 @click.option("--user-dict", "user_dicts", multiple=True, metavar="FILE", help="jieba user dictionary (zh/auto).")
-@click.option("--backend", help=f"Chinese backend for zh/auto: {', '.join(BACKENDS)} (default jieba).")
-@click.option("--format", "output_format", default="text", show_default=True, help="text or json.")
+@click.option("--backend", metavar="NAME", help=f"Chinese backend for zh/auto: {', '.join(BACKENDS)} (default jieba).")
+@click.option("--format", "output_format", default="text", show_default=True, metavar="FORMAT", help="text or json.")
 @click.option("--file", "files", multiple=True, metavar="F", help="Read texts from F, one per non-empty line.")
 def segment(texts, lang, mode, no_hmm, user_dicts, backend, output_format, files):
     """Segment TEXT arguments, --file lines, or stdin lines into tokens.
 
     Text output: each input's tokens joined by spaces, one line per input. JSON output: one JSON
     object per input and line, {"text": ..., "tokens": [{"text", "lang", "start", "end"}, ...]},
-    with character offsets into the input.
+    with character offsets into the input and a tag (zh, en, num, punct, sym, other). In the search and
+    full modes, Chinese words overlap; they come sorted by (start, end).
 
     \b
     Examples:

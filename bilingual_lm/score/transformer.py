@@ -80,7 +80,6 @@ class TransformerScorer:
         *,
         name: str,
         lang: str = "auto",
-        segmenter=None,
         bos: str = "auto",
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_chars: int = DEFAULT_MAX_CHARS,
@@ -97,7 +96,7 @@ class TransformerScorer:
         self.tokenizer = tokenizer
         self.name = name
         self.lang = lang
-        self._segmenter = segmenter
+        self._segmenter = None  # built on first use: jieba's dictionary takes seconds to load
         self.batch_size = batch_size
         self.max_chars = max_chars
         self.weights_sha256 = weights_sha256 or {}
@@ -467,16 +466,21 @@ def load_hf_scorer(
     lang: str = "auto",
     device: str | None = None,
     dtype: str | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
     bos: str = "auto",
-    max_chars: int = DEFAULT_MAX_CHARS,
-    **options,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
+    window: int | None = None,
+    stride: int | None = None,
+    **_other,
 ) -> TransformerScorer:
-    """`hf:TARGET`: a local model folder, or a hub id already in the local Hugging Face cache."""
+    """`hf:TARGET`: a local model folder, or a hub id already in the local Hugging Face cache.
+
+    Options meant for other model kinds (an n-gram's `eos`, …) are ignored.
+    """
     from bilingual_lm.models import load_hf_model
 
     loaded = load_hf_model(target, device=device, dtype=dtype)
-    return _scorer(loaded, lang=lang, batch_size=batch_size, bos=bos, max_chars=max_chars, **options)
+    return _scorer(loaded, lang, batch_size, bos, max_chars, window, stride)
 
 
 def load_gguf_scorer(
@@ -485,26 +489,33 @@ def load_gguf_scorer(
     lang: str = "auto",
     device: str | None = None,
     dtype: str | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
     bos: str = "auto",
-    max_chars: int = DEFAULT_MAX_CHARS,
-    **options,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
+    window: int | None = None,
+    stride: int | None = None,
+    **_other,
 ) -> TransformerScorer:
     """`gguf:PATH`, or `gguf:default` for the packaged Gemma 3 270M (converted once, then cached)."""
     from bilingual_lm.models import load_gguf_model
 
     loaded = load_gguf_model(target, device=device, dtype=dtype)
-    return _scorer(loaded, lang=lang, batch_size=batch_size, bos=bos, max_chars=max_chars, **options)
+    return _scorer(loaded, lang, batch_size, bos, max_chars, window, stride)
 
 
-def _scorer(loaded, **options) -> TransformerScorer:
+def _scorer(loaded, lang, batch_size, bos, max_chars, window, stride) -> TransformerScorer:
     return TransformerScorer(
         loaded.model,
         loaded.tokenizer,
         name=loaded.name,
+        lang=lang,
+        bos=bos,
+        batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        max_chars=max_chars or DEFAULT_MAX_CHARS,
+        window=window,
+        stride=stride,
         weights_sha256=loaded.weights_sha256,
         source=loaded.source,
-        **options,
     )
 
 

@@ -1,6 +1,7 @@
 """The English word tokenizer: one regular expression, rules tried in this order at each position.
 
-1. URLs (``https://…``, ``ftp://…``, ``www.…``) whole. A URL stops at whitespace, ``<>"``, Han characters
+1. URLs (``https://…``, ``ftp://…``, ``www.…``, and bare domains with a common top-level domain such
+   as ``github.com/x`` or ``example.cn``) whole. A URL stops at whitespace, ``<>"``, Han characters
    and full-width punctuation, and drops trailing ``.,;:!?'"`` and an unbalanced ``)``:
    ``(see https://en.wikipedia.org/wiki/C_(language)).`` -> ``( see https://…/C_(language) ) .``
 2. E-mail addresses whole: ``ada@example.org``.
@@ -31,7 +32,14 @@ _URL_END = r"[" + _URL_CHAR[1:-1] + r".,;:!?'\"]"  # the same, less the marks a 
 _URL_PART = r"(?:\(" + _URL_CHAR + r"*\)|" + _URL_CHAR + r")"
 _URL_LAST = r"(?:\(" + _URL_CHAR + r"*\)|" + _URL_END + r")"
 
-URL = r"(?:(?i:https?|ftp)://|(?i:www)\.)" + _URL_PART + r"*" + _URL_LAST
+_ALNUM = r"[\p{L}\p{N}--\p{Script=Han}]"
+# A bare domain (no scheme, no www.) counts only with a common top-level domain: ``github.com/x``.
+_BARE_DOMAIN = (
+    r"(?<![\p{L}\p{N}@.\-]--\p{Script=Han})(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+"
+    r"(?i:com|org|net|edu|gov|int|mil|io|ai|dev|app|info|biz|co|me|cn|hk|tw|jp|kr|uk|de|fr|eu|ru)"
+    r"(?!" + _ALNUM + r"|-)(?:/(?:" + _URL_PART + r"*" + _URL_LAST + r")?)?"
+)
+URL = r"(?:(?:(?i:https?|ftp)://|(?i:www)\.)" + _URL_PART + r"*" + _URL_LAST + "|" + _BARE_DOMAIN + ")"
 EMAIL = r"[\p{L}\p{N}._%+\-~--\p{Script=Han}]+@[\p{L}\p{N}\-~--\p{Script=Han}]+(?:\.[\p{L}\p{N}\-~--\p{Script=Han}]+)+"
 NUMBER = r"\p{Nd}+(?:[.,:/\-]\p{Nd}+)+"
 WORD = _WORD_CHAR + r"+(?:" + _INNER_JOINER + _WORD_CHAR + r"+)*"

@@ -4,7 +4,8 @@
     python eval/bench/bench_eval.py --model ngram:default --limit 10
 
 Prints one JSON line: the model, the device, the load time, the scoring time, the total wall time of the
-run (load + score + metrics + writing the results and plots), the units and items, and the rates.
+run (load + score + metrics + writing the results and plots), the CPU time of the eval, the units and
+items, the rates, and the machine's load average (timings on a busy machine are not comparable).
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ import argparse
 import json
 import os
 import platform
+import resource
 import tempfile
 import time
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (all threads), user + system: less sensitive to a busy machine than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -39,6 +47,7 @@ def main() -> None:
     options = {"lang": "auto", **({"device": args.device} if args.device else {})}
     scorer = load_scorer(model, **options)
     load_seconds = time.perf_counter() - loading
+    cpu_start = cpu_seconds()
     with tempfile.TemporaryDirectory() as out:
         results = evaluate(scorer, tasks, langs, model_spec=model, output_dir=out, cache_path=None,
                            limit=args.limit, n_bootstrap=args.bootstrap, load_seconds=load_seconds)
@@ -55,7 +64,9 @@ def main() -> None:
         "load_s": round(load_seconds, 2),
         "score_s": round(timings["score_s"], 2),
         "eval_s": round(timings["total_s"] - load_seconds, 2),
+        "eval_cpu_s": round(cpu_seconds() - cpu_start, 2),
         "wall_s": round(time.perf_counter() - started, 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "items_per_s": round(timings["items_per_s"], 2),
         "units_per_s": round(timings["units_per_s"], 2),
     }))

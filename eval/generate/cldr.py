@@ -144,7 +144,7 @@ def language_facts() -> tuple[list[Fact], dict[str, Names]]:
     return facts, concepts
 
 
-def region_facts(region_of) -> tuple[list[Fact], dict[str, Names]]:
+def region_facts(region_of: Callable[[str], str | None]) -> tuple[list[Fact], dict[str, Names]]:
     facts, concepts = [], {}
     for code in containment().territories():
         region = region_of(code)
