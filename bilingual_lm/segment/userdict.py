@@ -20,8 +20,8 @@ from pathlib import Path
 
 import regex
 
-from bilingual_lm.cli.io import read_text_file
 from bilingual_lm.errors import InputError
+from bilingual_lm.textfile import read_text_file
 
 # jieba's own line format: the word, then an optional frequency, then an optional tag.
 _JIEBA_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
