@@ -14,7 +14,7 @@ def by_ngram(model) -> dict[tuple[str, ...], tuple[float, float]]:
     """Every stored n-gram as words -> (log10 p, log10 back-off)."""
     table = {}
     for n, ids in enumerate(ngram_ids(model), start=1):
-        for row, p, b in zip(ids.tolist(), model.prob[n - 1].tolist(), model.backoff[n - 1].tolist()):
+        for row, p, b in zip(ids.tolist(), model.prob[n - 1].tolist(), model.backoff[n - 1].tolist(), strict=True):
             table[tuple(model.vocab[i] for i in row)] = (p, b)
     return table
 
@@ -24,10 +24,10 @@ def assert_matches_query(model, lang: str, order: int, tolerance: float) -> None
     test = sentences(f"{lang}.test.txt")
     assert len(expected) == len(test)
     scores = model.score_sentences(test)
-    for i, (words, reference) in enumerate(zip(test, expected)):
+    for i, (words, reference) in enumerate(zip(test, expected, strict=True)):
         assert [w for w, _, _, _ in reference] == [*words, "</s>"]
         ours = scores.sentence(i)
-        for (word, vocab_id, length, log10p), (logprob, matched, oov) in zip(reference, ours):
+        for (word, vocab_id, length, log10p), (logprob, matched, oov) in zip(reference, ours, strict=True):
             assert logprob / math.log(10) == pytest.approx(log10p, abs=tolerance), (i, word)
             assert matched == length, (i, word)
             assert oov == (vocab_id == 0), (i, word)

@@ -32,7 +32,7 @@ def test_the_scorer_implements_the_protocol(kenlm_scorer):
 
 def test_the_total_is_the_sum_of_kenlm_factors(kenlm_scorer, test_texts):
     results = kenlm_scorer.score(test_texts)
-    for result, reference in zip(results, kenlm_query("zh.o3.query.txt")):
+    for result, reference in zip(results, kenlm_query("zh.o3.query.txt"), strict=True):
         assert [t.text for t in result.tokens] == [w for w, _, _, _ in reference]
         kenlm_total = math.fsum(log10p for _, _, _, log10p in reference)
         assert result.log10 == pytest.approx(kenlm_total, abs=1e-4)
@@ -92,6 +92,9 @@ def test_batched_scores_equal_one_lookup_at_a_time(smoothing):
         assert [o for _, o, _ in got] == [o for _, o, _ in plain]
         assert [u for _, _, u in got] == [u for _, _, u in plain]
         assert np.allclose([p for p, _, _ in got], [p for p, _, _ in plain], rtol=0, atol=1e-12)
+    totals = batched.totals()
+    for i, words in enumerate(test[:120]):
+        assert totals[i] == pytest.approx(math.fsum(p for p, _, _ in model.score_sentence(words)), abs=1e-9)
     without_ends = model.score_sentences(test[:20], bos=False, eos=False)
     for i, words in enumerate(test[:20]):
         plain = [p for p, _, _ in model.score_sentence(words, bos=False, eos=False)]
@@ -164,3 +167,15 @@ def test_default_chinese_model_is_kenlms_model_of_the_same_sentences(tmp_path, m
     mtime = cached[0].stat().st_mtime_ns
     load_ngram_scorer("default", lang="zh", device="cpu")
     assert cached[0].stat().st_mtime_ns == mtime  # the cache is reused, not retrained
+
+
+def test_the_torch_search_used_on_gpus_gives_the_same_scores():
+    # On the CPU the tables are searched with numpy; a GPU uses torch.searchsorted, run here on the CPU.
+    model = train_ngram(sentences("zh.train.txt"), 4, "kn")
+    test = sentences("zh.test.txt")
+    numpy_scores = model.score_sentences(test)
+    model.tables.numpy_search_on_cpu = False
+    torch_scores = model.score_sentences(test)
+    assert np.array_equal(numpy_scores.logprobs, torch_scores.logprobs)
+    assert np.array_equal(numpy_scores.orders, torch_scores.orders)
+    assert np.array_equal(model.next_word_logprobs(["我"])[1], model.to("cpu").next_word_logprobs(["我"])[1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -27,6 +29,7 @@ def notes() -> None:
 def build(fast: bool, only: tuple[str, ...], no_site: bool, no_scripts: bool, site_dir: Path | None) -> None:
     """Run every note's script, then `mkdocs build --strict`."""
     root = find_root()
+    site_dir = site_dir.resolve() if site_dir else None  # mkdocs runs from the checkout's root
     scripts = [] if no_scripts else find_scripts(root, only)
     console = Console(stderr=True)
     failed = []
@@ -57,9 +60,6 @@ def build(fast: bool, only: tuple[str, ...], no_site: bool, no_scripts: bool, si
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 def serve(dev_addr: str) -> None:
     """Serve the site with live reload (`mkdocs serve`), from the generated files already there."""
-    import subprocess
-    import sys
-
     root = find_root()
     raise SystemExit(subprocess.call([sys.executable, "-m", "mkdocs", "serve", "-f", str(root / "mkdocs.yml"),
                                       "--dev-addr", dev_addr], cwd=root))

@@ -54,9 +54,9 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
             texts = [" ".join(words[i] for i in row) for row in ids.tolist()]
             if n < model.order:
                 backoffs = [_format(x) for x in model.backoff[n - 1].tolist()]
-                out.writelines(f"{p}\t{t}\t{b}\n" for p, t, b in zip(probs, texts, backoffs))
+                out.writelines(f"{p}\t{t}\t{b}\n" for p, t, b in zip(probs, texts, backoffs, strict=True))
             else:
-                out.writelines(f"{p}\t{t}\n" for p, t in zip(probs, texts))
+                out.writelines(f"{p}\t{t}\n" for p, t in zip(probs, texts, strict=True))
         out.write("\n\\end\\\n")
 
 
@@ -179,7 +179,7 @@ def _build(sections, meta: dict, where: _Lines, device: str) -> NgramModel:
     probs, backoffs, unigrams, numbers = sections[0]
     words = [g[0] for g in unigrams]
     seen: dict[str, int] = {}
-    for word, line in zip(words, numbers):
+    for word, line in zip(words, numbers, strict=True):
         if word in seen:
             where.fail(f"the unigram {word!r} appears twice", line)
         seen[word] = line
@@ -197,7 +197,7 @@ def _build(sections, meta: dict, where: _Lines, device: str) -> NgramModel:
     backoff = [np.asarray(backoffs, dtype=np.float64)]
     for n, (p, b, grams, lines) in enumerate(sections[1:], start=2):
         ids = np.empty((len(grams), n), dtype=np.int64)
-        for row, (gram, line) in enumerate(zip(grams, lines)):
+        for row, (gram, line) in enumerate(zip(grams, lines, strict=True)):
             for col, word in enumerate(gram):
                 i = vocab.index.get(word)
                 if i is None:

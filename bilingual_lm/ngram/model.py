@@ -34,12 +34,12 @@ class SentenceScores:
         """(logprob in nats, order matched, oov) for each token of sentence i."""
         span = slice(self.offsets[i], self.offsets[i + 1])
         return [(float(p), int(o), bool(u))
-                for p, o, u in zip(self.logprobs[span], self.orders[span], self.oov[span])]
+                for p, o, u in zip(self.logprobs[span], self.orders[span], self.oov[span], strict=True)]
 
     def totals(self) -> np.ndarray:
         """log p of each sentence, in nats."""
-        sums = np.add.reduceat(self.logprobs, self.offsets[:-1]) if len(self.logprobs) else np.zeros(len(self))
-        return np.where(np.diff(self.offsets) > 0, sums, 0.0)
+        owner = np.repeat(np.arange(len(self)), np.diff(self.offsets))
+        return np.bincount(owner, weights=self.logprobs, minlength=len(self))
 
 
 class NgramModel:
@@ -173,10 +173,9 @@ class NgramModel:
         history = history[len(history) - (self.order - 1):] if self.order > 1 else []
         context_idx = [self._index(history[len(history) - j:]) for j in range(1, len(history) + 1)]
         log10p, _ = self.tables.next_word(context_idx)
-        keep = np.ones(len(self.vocabulary), dtype=bool)
-        keep[self.vocabulary.bos] = False
-        words = [w for w, k in zip(self.vocabulary.words, keep) if k]
-        return words, log10p.cpu().numpy()[keep] * LN10
+        bos = self.vocabulary.bos
+        words = self.vocabulary.words[:bos] + self.vocabulary.words[bos + 1:]
+        return words, np.delete(log10p.cpu().numpy(), bos) * LN10
 
     # --- files -----------------------------------------------------------------------------------
 

@@ -12,7 +12,13 @@ import torch
 
 
 class NgramTables:
-    """Keys, log10 probabilities and log10 back-off weights of every order, as tensors on `device`."""
+    """Keys, log10 probabilities and log10 back-off weights of every order, as tensors on `device`.
+
+    On the CPU the key search is numpy's (single-threaded: torch's parallel search waits on thread
+    wake-ups, costly for small batches on a busy machine); elsewhere it is `torch.searchsorted`.
+    """
+
+    numpy_search_on_cpu = True
 
     def __init__(self, keys: list[np.ndarray], prob: list[np.ndarray], backoff: list[np.ndarray],
                  vocab_size: int, rule: str, missing_backoff: float, device: str | torch.device = "cpu"):
@@ -36,8 +42,12 @@ class NgramTables:
         table = self.keys[n - 1]
         if len(table) == 0:
             return torch.zeros_like(keys), torch.zeros_like(keys, dtype=torch.bool)
-        pos = torch.searchsorted(table, keys).clamp_(max=len(table) - 1)
-        return pos, table[pos] == keys
+        if table.device.type == "cpu" and self.numpy_search_on_cpu:
+            pos = torch.from_numpy(np.searchsorted(table.numpy(), keys.numpy()))
+        else:
+            pos = torch.searchsorted(table, keys)
+        pos.clamp_(max=len(table) - 1)
+        return pos, table.index_select(0, pos) == keys
 
     def query(self, ids: torch.Tensor, hist: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """log10 p(ids[i] | up to order-1 earlier ids of its sentence) and the n-gram length matched.
@@ -108,4 +118,4 @@ def _take(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """values[index], or zeros where the table is empty (an order with no n-grams at all)."""
     if len(values) == 0:
         return torch.zeros(index.shape, dtype=values.dtype, device=index.device)
-    return values[index]
+    return values.index_select(0, index)

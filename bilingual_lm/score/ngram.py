@@ -77,14 +77,14 @@ class NgramScorer:
         return results
 
     def _score_batch(self, texts: list[str], contexts: list[str | None], eos: bool) -> list[TextScore]:
-        segmented = [self.segmenter.segment((c or "") + t) for t, c in zip(texts, contexts)]
+        segmented = [self.segmenter.segment((c or "") + t) for t, c in zip(texts, contexts, strict=True)]
         scores = self.model.score_sentences([[w.text for w in words] for words in segmented], eos=eos)
         results = []
-        for i, (text, context, words) in enumerate(zip(texts, contexts, segmented)):
+        for i, (text, context, words) in enumerate(zip(texts, contexts, segmented, strict=True)):
             cut = len(context or "")
             factors = scores.sentence(i)
             tokens, units = [], []
-            for word, (logprob, order, oov) in zip(words, factors):
+            for word, (logprob, order, oov) in zip(words, factors, strict=False):
                 if word.end <= cut:
                     continue
                 start, end = max(word.start - cut, 0), word.end - cut
@@ -122,7 +122,7 @@ class NgramScorer:
             for _ in range(max_new_tokens):
                 tokens, logprobs = self.model.next_word_logprobs(history + drawn)
                 weights = np.exp(logprobs - np.max(logprobs))
-                weights[tokens.index(UNK)] = 0.0
+                weights[tokens.index(UNK) if self.model.vocabulary.unk != 0 else 0] = 0.0
                 word = tokens[rng.choice(len(tokens), p=weights / weights.sum())]
                 if word == EOS:
                     break

@@ -1,8 +1,9 @@
 """The reference tiny model of the notes: one recipe per profile, trained once and cached on disk.
 
-Notes 5, 7 and 8 use the same trained model. Training is seeded and single-threaded, so a cached model
-is the one a fresh run would train; the cache key covers the recipe, the training text, this package's
-source and the versions of torch, transformers and sentencepiece.
+Notes 5, 7 and 8 use the same trained model (and note 7 smaller ones, cached the same way). Training is
+seeded and single-threaded, so a cached model is the one a fresh run would train; the cache key covers
+the recipe, the training text, this package's source and the versions of torch, transformers and
+sentencepiece.
 """
 
 from __future__ import annotations
@@ -84,14 +85,9 @@ def cache_key(recipe: Recipe, texts: list[str]) -> str:
     return digest.hexdigest()[:20]
 
 
-def train_recipe(
-    recipe: Recipe,
-    train_texts: list[str],
-    held_out_texts: list[str],
-    tokenizer: spm.SentencePieceProcessor | None = None,
-) -> TrainedModel:
-    """Train the model (and the tokenizer, unless given) from scratch, evaluating on the held-out texts."""
-    tokenizer = tokenizer or train_tokenizer(train_texts, vocab_size=recipe.vocab_size)
+def train_recipe(recipe: Recipe, train_texts: list[str], held_out_texts: list[str]) -> TrainedModel:
+    """Train the tokenizer and the model from scratch, evaluating on the held-out texts as it goes."""
+    tokenizer = train_tokenizer(train_texts, vocab_size=recipe.vocab_size)
     model = build_model(recipe.model_config(tokenizer.get_piece_size()), seed=recipe.train.seed)
     history = []
 
@@ -107,8 +103,12 @@ def train_recipe(
 
 
 def reference_model(profile: str = "full") -> TrainedModel:
-    """The profile's reference model, from the cache when this exact recipe has been trained before."""
-    recipe = PROFILES[profile]
+    """The profile's reference model (notes 5, 7 and 8)."""
+    return trained_on_hsk(PROFILES[profile])
+
+
+def trained_on_hsk(recipe: Recipe) -> TrainedModel:
+    """`recipe` trained on the HSK split, from the cache when this exact recipe has been trained before."""
     train_texts, held_out_texts = hsk_split()
     folder = cache_dir("tinylm") / cache_key(recipe, train_texts + held_out_texts)
     if (folder / "history.json").exists():

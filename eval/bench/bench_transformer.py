@@ -1,6 +1,7 @@
 """Transformer scoring speed: our scorer against a naive loop, lm-eval-harness and minicons, one model, one run.
 
-    python eval/bench/bench_transformer.py [--sentences 100] [--batch-size 32] [-o blm-results/bench_transformer.json]
+    python eval/bench/bench_transformer.py [--sentences 100] [--batch-size 32] [--repeats 3] \
+        [-o blm-results/bench_transformer.json]
 
 Every method scores the same HSK sentences (half zh, half en, from the held-out split) with the same
 weights (the default Gemma 3 270M, fp32 on the CPU; `--model` for another), each sentence conditioned on
@@ -11,10 +12,12 @@ BOS:
 * **lm-eval**: lm-evaluation-harness's `HFLM.loglikelihood_rolling` (BOS as its prefix token);
 * **minicons**: `IncrementalLMScorer.sequence_score` with a sum reduction.
 
-A peer that is not installed (they live in the `bench` extra; a venv with `--system-site-packages` keeps
-them from touching torch and transformers) is reported as skipped with the reason. tokens/s counts the
-tokens that our scorer scores (BOS excluded), divided by each method's wall time; CPU time is recorded
-too, since the machine may be shared. Each method's totals are compared with ours (max |Δ log p|).
+Each method is built and warmed up once, then timed in `--repeats` interleaved rounds (best kept; the
+naive loop, much the slowest, runs one round). A peer that is not installed (they live in the `bench`
+extra; a venv with `--system-site-packages` keeps them from touching torch and transformers) is reported
+as skipped with the reason. tokens/s counts the tokens that our scorer scores (BOS excluded), divided by
+each method's wall time; per CPU-second too, since the machine may be shared. Each method's totals are
+compared with ours (max |Δ log p|).
 
 The CPU matmul roof is the best fp32 GFLOP/s of a 2048³ matmul; the roof fraction is
 tokens/s × 2 × parameters / roof (the FLOPs of a forward pass, embedding lookup counted as the tied head).
@@ -64,28 +67,25 @@ def matmul_roof(size: int = 2048, repeats: int = 5) -> float:
     return 2 * size**3 / best / 1e9
 
 
-def timed(run: Callable[[], list[float]]) -> dict:
-    wall, cpu = time.perf_counter(), time.process_time()
-    totals = run()
-    return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu, "totals": totals}
+def ours(scorer, batch_size: int) -> Callable[[list[str]], list[float]]:
+    return lambda texts: [s.logprob for s in scorer.score(texts, batch_size=batch_size)]
 
 
-def ours(scorer, texts: list[str], batch_size: int) -> list[float]:
-    return [s.logprob for s in scorer.score(texts, batch_size=batch_size)]
+def naive(scorer, batch_size: int) -> Callable[[list[str]], list[float]]:
+    @torch.inference_mode()
+    def run(texts: list[str]) -> list[float]:
+        totals = []
+        for text in texts:
+            ids = [scorer.tokenizer.bos_token_id, *scorer.tokenizer(text, add_special_tokens=False)["input_ids"]]
+            logits = scorer.model(input_ids=torch.tensor([ids])).logits[0, :-1].float()
+            logprobs = torch.log_softmax(logits, dim=-1).gather(1, torch.tensor(ids[1:])[:, None])
+            totals.append(logprobs.sum().item())
+        return totals
+
+    return run
 
 
-@torch.inference_mode()
-def naive(scorer, texts: list[str]) -> list[float]:
-    totals = []
-    for text in texts:
-        ids = [scorer.tokenizer.bos_token_id, *scorer.tokenizer(text, add_special_tokens=False)["input_ids"]]
-        logits = scorer.model(input_ids=torch.tensor([ids])).logits[0, :-1].float()
-        logprobs = torch.log_softmax(logits, dim=-1).gather(1, torch.tensor(ids[1:])[:, None])
-        totals.append(logprobs.sum().item())
-    return totals
-
-
-def lm_eval_rolling(scorer, texts: list[str], batch_size: int) -> list[float]:
+def lm_eval_rolling(scorer, batch_size: int) -> Callable[[list[str]], list[float]]:
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
 
@@ -97,22 +97,51 @@ def lm_eval_rolling(scorer, texts: list[str], batch_size: int) -> list[float]:
         add_bos_token=False,  # BOS is the rolling windows' prefix token already
         prefix_token_id=scorer.tokenizer.bos_token_id,
     )
-    requests = [
-        Instance(request_type="loglikelihood_rolling", doc={}, arguments=(text,), idx=i) for i, text in enumerate(texts)
-    ]
-    return [float(value) for value in lm.loglikelihood_rolling(requests, disable_tqdm=True)]
+
+    def run(texts: list[str]) -> list[float]:
+        requests = [
+            Instance(request_type="loglikelihood_rolling", doc={}, arguments=(text,), idx=i)
+            for i, text in enumerate(texts)
+        ]
+        return [float(value) for value in lm.loglikelihood_rolling(requests, disable_tqdm=True)]
+
+    return run
 
 
-def minicons_sum(scorer, texts: list[str], batch_size: int) -> list[float]:
+def minicons_sum(scorer, batch_size: int) -> Callable[[list[str]], list[float]]:
     from minicons.scorer import IncrementalLMScorer
 
     lm = IncrementalLMScorer(scorer.model, device=str(scorer.device), tokenizer=scorer.tokenizer)
-    totals: list[float] = []
-    for begin in range(0, len(texts), batch_size):
-        # The Gemma tokenizer adds BOS itself (add_bos_token), so minicons' own bos_token stays off.
-        batch = texts[begin : begin + batch_size]
-        totals.extend(lm.sequence_score(batch, reduction=lambda scores: scores.sum(0).item(), bos_token=False))
-    return totals
+
+    def run(texts: list[str]) -> list[float]:
+        totals: list[float] = []
+        for begin in range(0, len(texts), batch_size):
+            # The Gemma tokenizer adds BOS itself (add_bos_token), so minicons' own bos_token stays off.
+            batch = texts[begin : begin + batch_size]
+            totals.extend(lm.sequence_score(batch, reduction=lambda scores: scores.sum(0).item(), bos_token=False))
+        return totals
+
+    return run
+
+
+METHODS = {"ours": ours, "naive": naive, "lm-eval": lm_eval_rolling, "minicons": minicons_sum}
+
+
+def time_methods(runners: dict, texts: list[str], repeats: int) -> dict[str, dict]:
+    """Best wall and CPU time of each runner over `repeats` interleaved rounds (one round for 'naive')."""
+    results: dict[str, dict] = {name: {"wall_s": math.inf, "cpu_s": math.inf} for name in runners}
+    for round_ in range(repeats):
+        for name, run in runners.items():
+            if name == "naive" and round_ > 0:
+                continue
+            stderr.log(f"round {round_ + 1}/{repeats}: {name}")
+            wall, cpu = time.perf_counter(), time.process_time()
+            totals = run(texts)
+            result = results[name]
+            result["wall_s"] = min(result["wall_s"], time.perf_counter() - wall)
+            result["cpu_s"] = min(result["cpu_s"], time.process_time() - cpu)
+            result["totals"] = totals
+    return results
 
 
 def main() -> None:
@@ -120,6 +149,7 @@ def main() -> None:
     parser.add_argument("--model", default="gemma3-270m")
     parser.add_argument("--sentences", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds; the best is kept")
     parser.add_argument("--skip", default="", help="comma-separated methods to leave out (naive,lm-eval,minicons)")
     parser.add_argument("-o", "--output", default="blm-results/bench_transformer.json")
     args = parser.parse_args()
@@ -128,28 +158,25 @@ def main() -> None:
     start = time.perf_counter()
     scorer = load_scorer(args.model, lang="auto", device="cpu")
     load_s = time.perf_counter() - start
-    scorer.score(texts[:4])  # warm-up: first-call allocations, jieba's dictionary
     tokens = sum(len(scorer.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
 
-    methods: dict[str, Callable[[], list[float]]] = {
-        "ours": lambda: ours(scorer, texts, args.batch_size),
-        "naive": lambda: naive(scorer, texts),
-        "lm-eval": lambda: lm_eval_rolling(scorer, texts, args.batch_size),
-        "minicons": lambda: minicons_sum(scorer, texts, args.batch_size),
-    }
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
-    results: dict[str, dict] = {}
-    for name, run in methods.items():
+    runners, skipped = {}, {}
+    for name, make in METHODS.items():
         if name in skip:
-            results[name] = {"skipped": "--skip"}
+            skipped[name] = {"skipped": "--skip"}
             continue
-        stderr.log(f"timing {name} on {len(texts)} sentences ({tokens} tokens)")
         try:
-            results[name] = timed(run)
+            runners[name] = make(scorer, args.batch_size)
+            runners[name](texts[:4])  # warm-up
         except ImportError as error:
-            results[name] = {"skipped": f"not installed: {error}"}
+            skipped[name] = {"skipped": f"not installed: {error}"}
+            runners.pop(name, None)
         except Exception as error:  # a peer that cannot run with this transformers: say exactly why
-            results[name] = {"skipped": f"{type(error).__name__}: {error}"}
+            skipped[name] = {"skipped": f"{type(error).__name__}: {error}"}
+            runners.pop(name, None)
+    stderr.log(f"timing {', '.join(runners)} on {len(texts)} sentences ({tokens} tokens)")
+    results = {**time_methods(runners, texts, args.repeats), **skipped}
 
     roof = matmul_roof()
     params = sum(p.numel() for p in scorer.model.parameters())
@@ -167,6 +194,7 @@ def main() -> None:
         "sentences": len(texts),
         "tokens": tokens,
         "batch_size": args.batch_size,
+        "repeats": args.repeats,
         "load_s": load_s,
         "threads": torch.get_num_threads(),
         "load_average": os.getloadavg(),

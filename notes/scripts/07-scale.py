@@ -1,7 +1,7 @@
 """Note 7 (规模 / Scale): four sizes of the tiny model on the same text, and a small power law.
 
 Writes notes/docs/generated/07-scale/. Run: python notes/scripts/07-scale.py [--fast]
-The largest size is note 5's reference model (from the cache when note 5 has run).
+The largest size is note 5's reference model; every size is cached, so a re-run only re-plots.
 GPT-2 and GPT-3 appear as figures REPORTED in their papers, not measured here.
 """
 
@@ -14,13 +14,7 @@ import numpy as np
 
 from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
 from bilingual_lm.tinylm.model import count_parameters
-from bilingual_lm.tinylm.reference import (
-    SEED,
-    hsk_split,
-    reference_model,
-    set_deterministic,
-    train_recipe,
-)
+from bilingual_lm.tinylm.reference import PROFILES, SEED, set_deterministic, trained_on_hsk
 from bilingual_lm.tinylm.scaling import fit_power_law, training_flops
 
 # (d_model, n_layers) of the smaller sizes; the largest is the profile's reference model.
@@ -56,16 +50,13 @@ def sci(x: float, digits: int = 3) -> str:
 
 
 def train_sizes(profile: str) -> list[dict]:
-    """Train every size on the same data for the same steps; held-out loss along the way."""
-    reference = reference_model(profile)
-    train_texts, held_out_texts = hsk_split()
+    """Every size trained on the same data for the same steps, with its held-out loss along the way."""
+    reference = PROFILES[profile]
+    sizes = [*SMALLER[profile], (reference.d_model, reference.n_layers)]
     runs = []
-    sizes = [(d, layers, None) for d, layers in SMALLER[profile]] + [(reference.recipe.d_model,
-                                                                      reference.recipe.n_layers, reference)]
-    for d_model, n_layers, trained in sizes:
-        recipe = replace(reference.recipe, d_model=d_model, n_layers=n_layers)
-        if trained is None:
-            trained = train_recipe(recipe, train_texts, held_out_texts, tokenizer=reference.tokenizer)
+    for d_model, n_layers in sizes:
+        recipe = replace(reference, d_model=d_model, n_layers=n_layers)
+        trained = trained_on_hsk(recipe)
         tokens_per_step = recipe.train.batch_size * recipe.context
         n = count_parameters(trained.model, embeddings=False)
         runs.append({
@@ -207,6 +198,19 @@ def main(fast: bool = False) -> None:
         f"$L(N) = {law_n.a:.2f}\\,N^{{-{law_n.exponent:.3f}}}$, and on the compute frontier "
         f"$L(C) = {law_c.a:.2f}\\,C^{{-{law_c.exponent:.3f}}}$.",
     )
+    best = min(runs, key=lambda r: r["final_loss"])
+    if best is not large:
+        out.write_bilingual(
+            "summary-best",
+            f"最低的留出损失（{best['final_loss']:.3f}）属于 {best['n_layers']} × {best['d_model']} 的模型，"
+            "不是最大的那个：数据太少时，更大的模型更多地在记训练句子。",
+            f"The lowest held-out loss ({best['final_loss']:.3f}) belongs to the {best['n_layers']} × "
+            f"{best['d_model']} model, not the largest one: with this little data, a larger model memorises "
+            "more of the training sentences.",
+        )
+    else:
+        out.write_bilingual("summary-best", "最大的模型留出损失也最低。",
+                            "The largest model also has the lowest held-out loss.")
     out.write_bilingual(
         "summary-reported",
         f"用 $C = 6ND$ 估算 GPT-3：${gpt3_6nd}$ FLOPs，"

@@ -2,7 +2,7 @@
 
 The site is built once per session from the generated files in the repository (the note scripts are not run
 here). The browser is Debian's `chromium` driven by Playwright's Python client; the browser tests skip, with
-the reason, only when one of the two is missing.
+the reason, only when chromium is missing.
 """
 
 from __future__ import annotations
@@ -54,8 +54,9 @@ def browser():
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-    with sync_api.sync_playwright() as playwright:
+    from playwright.sync_api import sync_playwright  # a test dependency: with chromium there, it must be too
+
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

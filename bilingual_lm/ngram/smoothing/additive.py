@@ -27,7 +27,7 @@ def _raw_counts(counts: list[OrderCounts], vocab: Vocabulary) -> list[np.ndarray
 def maximum_likelihood(counts: list[OrderCounts], vocab: Vocabulary, **_) -> Estimate:
     raw = _raw_counts(counts, vocab)
     totals = context_sums(counts, raw)
-    logprobs = [log10(c / t[order.prefix]) for c, t, order in zip(raw, totals, counts)]
+    logprobs = [log10(c / t[order.prefix]) for c, t, order in zip(raw, totals, counts, strict=True)]
     logprobs[0][vocab.bos] = 0.0
     zero = [np.zeros_like(t) for t in totals]  # a seen context passes no mass down
     return Estimate(logprobs, context_backoffs(counts, zero, totals))
@@ -39,7 +39,7 @@ def add_k(counts: list[OrderCounts], vocab: Vocabulary, *, k: float = 1.0, **_) 
     raw = _raw_counts(counts, vocab)
     totals = context_sums(counts, raw)
     size = len(vocab) - 1
-    logprobs = [log10((c + k) / (t[order.prefix] + k * size)) for c, t, order in zip(raw, totals, counts)]
+    logprobs = [log10((c + k) / (t[order.prefix] + k * size)) for c, t, order in zip(raw, totals, counts, strict=True)]
     logprobs[0][vocab.bos] = 0.0
     flat = [k / (t + k * size) for t in totals]
     return Estimate(logprobs, context_backoffs(counts, flat, totals), rule="flat", params={"k": k})

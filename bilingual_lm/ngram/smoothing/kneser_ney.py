@@ -60,8 +60,8 @@ def kneser_ney(counts: list[OrderCounts], vocab: Vocabulary, **_) -> Estimate:
         subtracted.append(np.array([0.0, *amounts])[np.minimum(a, 3)])
     totals = context_sums(counts, [a.astype(np.float64) for a in adjusted])
     gamma_sums = context_sums(counts, subtracted)
-    own = [(a - d) / t[order.prefix] for a, d, t, order in zip(adjusted, subtracted, totals, counts)]
-    gamma = [np.divide(g, t, out=np.zeros_like(g), where=t > 0) for g, t in zip(gamma_sums, totals)]
+    own = [(a - d) / t[order.prefix] for a, d, t, order in zip(adjusted, subtracted, totals, counts, strict=True)]
+    gamma = [np.divide(g, t, out=np.zeros_like(g), where=t > 0) for g, t in zip(gamma_sums, totals, strict=True)]
     probs = interpolate(counts, own, gamma, 1.0 / (len(vocab) - 1))
     logprobs = [log10(p) for p in probs]
     logprobs[0][vocab.bos] = 0.0  # KenLM's convention: <s> is never predicted

@@ -22,7 +22,7 @@ def stupid_backoff(counts: list[OrderCounts], vocab: Vocabulary, *, alpha: float
     raw = [order.counts.astype(np.float64) for order in counts]
     raw[0][vocab.bos] = 0.0
     totals = context_sums(counts, raw)
-    logprobs = [log10(c / t[order.prefix]) for c, t, order in zip(raw, totals, counts)]
+    logprobs = [log10(c / t[order.prefix]) for c, t, order in zip(raw, totals, counts, strict=True)]
     logprobs[0][vocab.bos] = 0.0
     weight = math.log10(alpha)
     backoffs = [np.full(len(order), weight) for order in counts[:-1]] + [np.zeros(len(counts[-1]))]

@@ -18,9 +18,9 @@ def witten_bell(counts: list[OrderCounts], vocab: Vocabulary, **_) -> Estimate:
     raw[0][vocab.bos] = 0.0
     totals = context_sums(counts, raw)
     types = context_sums(counts, [(c > 0).astype(np.float64) for c in raw])
-    denominators = [t + k for t, k in zip(totals, types)]
-    own = [c / d[order.prefix] for c, d, order in zip(raw, denominators, counts)]
-    weight = [np.divide(k, d, out=np.zeros_like(k), where=d > 0) for k, d in zip(types, denominators)]
+    denominators = [t + k for t, k in zip(totals, types, strict=True)]
+    own = [c / d[order.prefix] for c, d, order in zip(raw, denominators, counts, strict=True)]
+    weight = [np.divide(k, d, out=np.zeros_like(k), where=d > 0) for k, d in zip(types, denominators, strict=True)]
     probs = interpolate(counts, own, weight, 1.0 / (len(vocab) - 1))
     logprobs = [log10(p) for p in probs]
     logprobs[0][vocab.bos] = 0.0
