@@ -13,6 +13,7 @@ import gzip
 import json
 import math
 import re
+from operator import add
 from pathlib import Path
 
 import numpy as np
@@ -43,25 +44,32 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
                          "context gets a flat value, not a back-off); save it as .blm")
     meta = {"smoothing": model.smoothing, "missing_backoff": model.missing_backoff,
             "is_probability": model.is_probability, "params": model.params}
-    words = model.vocabulary.words
+    size = len(model.vocabulary)
+    spaced = [" " + word for word in model.vocabulary.words]
     with atomic_write(path) as out:
         out.write(META_PREFIX + json.dumps(meta, ensure_ascii=False) + "\n\\data\\\n")
         for n, keys in enumerate(model.keys, start=1):
             out.write(f"ngram {n}={len(keys)}\n")
-        for n, ids in enumerate(ngram_ids(model), start=1):
+        texts: list[str] = model.vocabulary.words
+        for n, keys in enumerate(model.keys, start=1):
             out.write(f"\n\\{n}-grams:\n")
-            probs = [_format(x) for x in model.prob[n - 1].tolist()]
-            texts = [" ".join(words[i] for i in row) for row in ids.tolist()]
+            if n > 1:  # an n-gram's text is its prefix's text, a space and its last word
+                prefixes, last = (keys // size).tolist(), (keys % size).tolist()
+                texts = list(map(add, map(texts.__getitem__, prefixes), map(spaced.__getitem__, last)))
+            columns = [_format(model.prob[n - 1]), texts]
             if n < model.order:
-                backoffs = [_format(x) for x in model.backoff[n - 1].tolist()]
-                out.writelines(f"{p}\t{t}\t{b}\n" for p, t, b in zip(probs, texts, backoffs, strict=True))
-            else:
-                out.writelines(f"{p}\t{t}\n" for p, t in zip(probs, texts, strict=True))
+                columns.append(_format(model.backoff[n - 1]))
+            if len(texts):
+                out.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
         out.write("\n\\end\\\n")
 
 
-def _format(value: float) -> str:
-    return repr(LOG_ZERO) if value == -math.inf else repr(value)
+def _format(values: np.ndarray) -> list[str]:
+    """Shortest round-trip decimal strings; log10 0 as -99."""
+    texts = list(map(repr, values.tolist()))
+    for i in np.flatnonzero(values == -math.inf).tolist():
+        texts[i] = repr(LOG_ZERO)
+    return texts
 
 
 def read_arpa(path: str | Path, device: str = "cpu") -> NgramModel:

@@ -31,7 +31,7 @@ def train_ngram(sentences: Iterable[Sequence[str]], order: int, smoothing: str =
     Words seen fewer than `min_count` times, or not in `vocab`, are counted as `<unk>`.
     """
     check_options(order, smoothing)
-    sentences = [list(s) for s in sentences]
+    sentences = sentences if isinstance(sentences, list) else list(sentences)
     if not any(sentences):
         raise InputError("no words to train on")
     vocabulary = build_vocabulary(sentences, min_count=min_count, vocab=vocab)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -32,11 +34,15 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.words)
 
-    def encode(self, words: Sequence[str]) -> list[int]:
+    def encode(self, words: Iterable[str]) -> list[int]:
         """Ids of `words` for scoring: unknown words, and a literal <s> or </s> inside a text, are <unk>."""
-        get, unk, bos, eos = self.index.get, self.unk, self.bos, self.eos
-        ids = [get(w, unk) for w in words]
-        return [unk if i == bos or i == eos else i for i in ids]
+        return self.encode_array(words).tolist()
+
+    def encode_array(self, words: Iterable[str]) -> np.ndarray:
+        """`encode` as an int64 array, with the dictionary lookups in one C-level loop."""
+        ids = np.fromiter(map(self.index.get, words, repeat(self.unk)), dtype=np.int64)
+        ids[(ids == self.bos) | (ids == self.eos)] = self.unk
+        return ids
 
     def encode_sentences(
         self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True
@@ -47,8 +53,7 @@ class Vocabulary:
         starts = np.zeros(len(sentences) + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
         flat = np.empty(int(starts[-1]), dtype=np.int64)
-        words = [w for s in sentences for w in s]
-        body = np.asarray(self.encode(words), dtype=np.int64)
+        body = self.encode_array(chain.from_iterable(sentences))
         is_body = np.ones(len(flat), dtype=bool)
         if bos:
             is_body[starts[:-1]] = False
@@ -68,17 +73,14 @@ def build_vocabulary(
     order), keeping only words seen at least `min_count` times. Everything else will count as <unk>."""
     if min_count < 1:
         raise InputError(f"min_count must be at least 1, not {min_count}")
-    counts: dict[str, int] = {}
-    for sentence in sentences:
-        for word in sentence:
-            counts[word] = counts.get(word, 0) + 1
+    words = chain.from_iterable(sentences)
+    # in order of first appearance; counting only when a minimum count asks for it
+    counts: dict[str, int] = Counter(words) if min_count > 1 else dict.fromkeys(words, 1)
     for reserved in (BOS, EOS):
         if reserved in counts:
             raise InputError(f"the training text contains the reserved token {reserved}")
     candidates = counts if vocab is None else dict.fromkeys(vocab)
-    kept = [
-        w for w in candidates if w not in (UNK, BOS, EOS) and (vocab is not None or counts[w] >= min_count)
-    ]
-    if vocab is not None and min_count > 1:
-        kept = [w for w in kept if counts.get(w, 0) >= min_count]
+    kept = [w for w in candidates if w not in (UNK, BOS, EOS) and counts.get(w, 0) >= min_count]
+    if vocab is not None and min_count == 1:  # a listed word never seen in training stays in
+        kept = [w for w in candidates if w not in (UNK, BOS, EOS)]
     return Vocabulary([UNK, BOS, EOS, *kept])
