@@ -7,7 +7,15 @@ import pytest
 from test_ngram_data import KENLM, kenlm_query, sentences
 
 from bilingual_lm.ngram import load_ngram, train_ngram
-from bilingual_lm.ngram.arpa import ngram_ids
+
+
+def ngram_ids(model) -> list[np.ndarray]:
+    """The word ids of every stored n-gram, one (count × n) array per order, from the trie keys."""
+    size = len(model.vocab)
+    rows = [np.arange(size)[:, None]]
+    for keys in model.keys[1:]:
+        rows.append(np.concatenate([rows[-1][keys // size], (keys % size)[:, None]], axis=1))
+    return rows
 
 
 def by_ngram(model) -> dict[tuple[str, ...], tuple[float, float]]:

@@ -82,8 +82,9 @@ def test_chinese_segmentation_that_splits_at_the_join_keeps_the_identity():
 
 
 @pytest.mark.parametrize("smoothing", ["mle", "addk", "wb", "kn", "stupid"])
-def test_batched_scores_equal_one_lookup_at_a_time(smoothing):
-    model = train_ngram(sentences("en.train.txt"), 3, smoothing)
+@pytest.mark.parametrize("order", [3, 6])
+def test_batched_scores_equal_one_lookup_at_a_time(smoothing, order):
+    model = train_ngram(sentences("en.train.txt"), order, smoothing)
     test = sentences("en.test.txt")
     batched = model.score_sentences(test)
     for i, words in enumerate(test[:120]):

@@ -27,7 +27,7 @@ def contexts(corpus):
 
 
 @pytest.mark.parametrize("smoothing,options", NORMALISED, ids=lambda x: str(x))
-@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("order", [1, 2, 3, 5])
 @pytest.mark.parametrize("min_count", [1, 2])
 def test_probabilities_over_the_vocabulary_sum_to_one(corpus, smoothing, options, order, min_count):
     model = train_ngram(corpus, order, smoothing, min_count=min_count, **options)
@@ -40,9 +40,10 @@ def test_probabilities_over_the_vocabulary_sum_to_one(corpus, smoothing, options
 
 
 @pytest.mark.parametrize("smoothing,options", [*NORMALISED, ("stupid", {})], ids=lambda x: str(x))
-def test_vectorised_distribution_equals_one_lookup_at_a_time(corpus, smoothing, options):
-    model = train_ngram(corpus, 3, smoothing, **options)
-    for context in contexts(corpus):
+@pytest.mark.parametrize("order", [3, 5])
+def test_vectorised_distribution_equals_one_lookup_at_a_time(corpus, smoothing, options, order):
+    model = train_ngram(corpus, order, smoothing, **options)
+    for context in contexts(corpus) + [corpus[1][:4], ["<s>", *corpus[2][:3]]]:
         bos = context[:1] == ["<s>"]
         words, logprobs = model.next_word_logprobs(context[1:] if bos else context, bos=bos)
         one_by_one = [model.logprob(w, context) for w in words]

@@ -28,15 +28,6 @@ LOG_ZERO = -99.0
 _COUNT_LINE = re.compile(r"ngram\s+(\d+)\s*=\s*(\d+)")
 
 
-def ngram_ids(model: NgramModel) -> list[np.ndarray]:
-    """The word ids of every stored n-gram: one (count × n) array per order, in table order."""
-    size = len(model.vocabulary)
-    rows = [np.arange(size, dtype=np.int64)[:, None]]
-    for keys in model.keys[1:]:
-        rows.append(np.concatenate([rows[-1][keys // size], (keys % size)[:, None]], axis=1))
-    return rows
-
-
 def write_arpa(model: NgramModel, path: str | Path) -> None:
     """Write `model` as an ARPA file (atomically). Add-k above order 1 has no ARPA form."""
     if model.rule != "backoff" and model.order > 1:

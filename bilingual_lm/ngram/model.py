@@ -110,7 +110,7 @@ class NgramModel:
 
     def _one(self, history: list[int], word: int) -> tuple[float, int]:
         """(log10 p(word | history), n-gram length matched) by the recursive definition of the rule."""
-        context = history[len(history) - (self.order - 1):] if self.order > 1 else []
+        context = history[max(len(history) - (self.order - 1), 0):] if self.order > 1 else []
         matched = max(n for n in range(1, len(context) + 2)
                       if self._index(context[len(context) - n + 1:] + [word]) >= 0)
         if self.rule == "flat":
@@ -170,7 +170,7 @@ class NgramModel:
     def next_word_logprobs(self, context: Sequence[str], bos: bool = True) -> tuple[list[str], np.ndarray]:
         """ln p(w | context) for every word w that can follow (the vocabulary without <s>)."""
         history = ([self.vocabulary.bos] if bos else []) + self.vocabulary.encode(context)
-        history = history[len(history) - (self.order - 1):] if self.order > 1 else []
+        history = history[max(len(history) - (self.order - 1), 0):] if self.order > 1 else []
         context_idx = [self._index(history[len(history) - j:]) for j in range(1, len(history) + 1)]
         log10p, _ = self.tables.next_word(context_idx)
         bos = self.vocabulary.bos

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FormatStrFormatter
 
 from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
 from bilingual_lm.tinylm.model import count_parameters
@@ -106,6 +107,8 @@ def plot_scaling(runs, law_n, front, law_c) -> plt.Figure:
     right.legend(fontsize=7)
     for axis in (left, right):
         axis.grid(True, which="both", alpha=0.3)
+        axis.yaxis.set_major_formatter(FormatStrFormatter("%.1f"))
+        axis.yaxis.set_minor_formatter(FormatStrFormatter("%.1f"))
     figure.tight_layout()
     return figure
 
