@@ -14,26 +14,35 @@ from bilingual_lm.cli.io import gather_texts
 from bilingual_lm.score.base import LN10, TextScore
 from bilingual_lm.score.registry import load_scorer
 
-LANGS = ("zh", "en", "auto")
-
 
 @click.command()
 @click.argument("texts", nargs=-1)
-@click.option("--model", "-m", default=None, help="ngram:PATH, hf:PATH_OR_ID, gguf:PATH or gemma3-270m "
-              "[default: the default n-gram for the language].")
-@click.option("--lang", default="auto", show_default=True, help="Segmenter for the words: zh, en or auto.")
+@click.option(
+    "--model",
+    "-m",
+    default=None,
+    help="ngram:PATH, hf:PATH_OR_ID, gguf:PATH or gemma3-270m [default: the default n-gram for the language].",
+)
+@click.option(
+    "--lang",
+    default="auto",
+    show_default=True,
+    help="Segmenter for the words: zh, en, auto, char or space (pre-tokenized).",
+)
 @click.option("--context", default=None, help="Score each text as a continuation of this context.")
 @click.option("--file", "-f", "files", multiple=True, type=click.Path(), help="Score each line of a file.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "tsv"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json", "tsv"]), default="table", show_default=True
+)
 @click.option("--device", default=None, help="cpu, cuda, mps [default: automatic].")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
 def score(texts, model, lang, context, files, output_format, device, batch_size):
     """Score TEXTS (or lines of --file, or stdin): p(S) = p(w1) p(w2|w1) ... p(wn|w1...wn-1)."""
     from bilingual_lm.errors import InputError
+    from bilingual_lm.segment import segmenter_names
 
-    if lang not in LANGS:
-        raise InputError(f"unknown --lang {lang!r}; choose one of {', '.join(LANGS)}")
+    if lang not in segmenter_names():
+        raise InputError(f"unknown --lang {lang!r}; choose one of {', '.join(segmenter_names())}")
     inputs = gather_texts(texts, files)
     options = {"lang": lang}
     if device:
@@ -43,8 +52,12 @@ def score(texts, model, lang, context, files, output_format, device, batch_size)
         inputs, [context] * len(inputs) if context else None, batch_size=batch_size, progress=len(inputs) > 1
     )
     if output_format == "json":
-        json.dump({"model": scorer.describe(), "results": [r.to_dict() for r in results]}, sys.stdout,
-                  ensure_ascii=False, indent=2)
+        json.dump(
+            {"model": scorer.describe(), "results": [r.to_dict() for r in results]},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         sys.stdout.write("\n")
     elif output_format == "tsv":
         write_tsv(results)
@@ -61,8 +74,10 @@ def write_tsv(results: list[TextScore]) -> None:
     for index, result in enumerate(results):
         for t in result.tokens:
             order = "" if t.order is None else t.order
-            out.write(f"{index}\t{t.text}\t{t.start}\t{t.end}\t{t.logprob:.6f}\t{t.logprob / LN10:.6f}\t"
-                      f"{order}\t{int(t.oov)}\n")
+            out.write(
+                f"{index}\t{t.text}\t{t.start}\t{t.end}\t{t.logprob:.6f}\t{t.logprob / LN10:.6f}\t"
+                f"{order}\t{int(t.oov)}\n"
+            )
         out.write(f"{index}\tTOTAL\t0\t{result.n_chars}\t{result.logprob:.6f}\t{result.log10:.6f}\t\t\n")
 
 
@@ -77,8 +92,14 @@ def print_breakdown(console: Console, result: TextScore) -> None:
     if has_order:
         table.add_column("n-gram", justify="right")
     for i, t in enumerate(result.tokens, 1):
-        row = [str(i), t.text, f"{t.start}–{t.end}", f"{math.exp(t.logprob):.3e}", f"{t.logprob:.4f}",
-               f"{t.logprob / LN10:.4f}"]
+        row = [
+            str(i),
+            t.text,
+            f"{t.start}–{t.end}",
+            f"{math.exp(t.logprob):.3e}",
+            f"{t.logprob:.4f}",
+            f"{t.logprob / LN10:.4f}",
+        ]
         if has_order:
             row.append(f"{t.order}" + (" <unk>" if t.oov else ""))
         table.add_row(*row)
