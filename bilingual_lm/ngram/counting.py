@@ -3,8 +3,10 @@
 The n-grams of order n are numbered 0 … len-1 and stored as a trie by index: an n-gram's key is
 ``index of its (n-1)-word prefix × V + its last word`` (V = vocabulary size), and each order's keys are
 sorted. So the n-gram ending at position i of the corpus is found from the (n-1)-gram ending at i-1,
-with one sort per order and no Python loop over n-grams. The same keys serve for queries
-(`tables.py`), where a search in the sorted keys replaces a dictionary walk.
+with one sort per order and no Python loop over n-grams. Where a key and a corpus position fit together
+in 63 bits, that sort is numpy's plain (SIMD) sort of ``key << bits | position``, 4x faster than an
+argsort. The same keys serve for queries (`tables.py`), where a search in the sorted keys replaces a
+dictionary walk.
 """
 
 from __future__ import annotations
@@ -36,21 +38,44 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
     words = np.arange(vocab_size, dtype=np.int64)
     orders = [OrderCounts(words, unigram_counts, np.zeros(vocab_size, dtype=np.int64),
                           np.full(vocab_size, -1, dtype=np.int64), words == bos)]
-    ending_here = flat  # index of the (n-1)-gram ending at each position (valid where hist >= n-2)
+    ending_here = flat  # index of the (n-1)-gram ending at each position (set where hist >= n-2)
     if progress:
         progress(1)
     for n in range(2, order + 1):
         at = np.flatnonzero(hist >= n - 1)  # positions where an n-gram ends
-        keys = ending_here[at - 1] * vocab_size + flat[at]
-        unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        suffix = np.empty(len(unique), dtype=np.int64)
-        suffix[inverse] = ending_here[at]
+        keys = ending_here[at - 1]
+        keys *= vocab_size
+        keys += flat[at]
+        sorted_keys, ends = _sort(keys, len(orders[-1]) * vocab_size, at, len(flat))  # and where each ends
+        is_first = np.empty(len(keys), dtype=bool)
+        is_first[:1] = True
+        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=is_first[1:])
+        first = np.flatnonzero(is_first)
+        unique = sorted_keys[first]
+        counts = np.empty_like(first)
+        np.subtract(first[1:], first[:-1], out=counts[:-1])
+        counts[-1:] = len(keys) - first[-1:]
+        suffix = ending_here[ends[first]]
         prefix = unique // vocab_size
-        orders.append(OrderCounts(unique, counts.astype(np.int64), prefix, suffix,
-                                  orders[-1].starts_with_bos[prefix]))
-        next_ending = np.full(len(flat), -1, dtype=np.int64)
-        next_ending[at] = inverse
-        ending_here = next_ending
+        orders.append(OrderCounts(unique, counts, prefix, suffix, orders[-1].starts_with_bos[prefix]))
+        index = np.cumsum(is_first)
+        index -= 1
+        ending_here = np.empty(len(flat), dtype=np.int64)  # read only where an n-gram ends
+        ending_here[ends] = index
         if progress:
             progress(n)
     return orders
+
+
+def _sort(keys: np.ndarray, bound: int, values: np.ndarray, values_bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """`keys` (each below `bound`) sorted, and `values` (each below `values_bound`) in the same order."""
+    bits = max(values_bound - 1, 1).bit_length()
+    if bound > 1 << (63 - bits):
+        order = np.argsort(keys)
+        return keys[order], values[order]
+    packed = keys << bits
+    packed |= values
+    packed.sort()
+    values = packed & ((1 << bits) - 1)
+    packed >>= bits
+    return packed, values

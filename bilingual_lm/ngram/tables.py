@@ -31,9 +31,10 @@ class NgramTables:
         self.keys = [torch.as_tensor(k, dtype=torch.int64).to(self.device) for k in keys]
         self.prob = [torch.as_tensor(p, dtype=torch.float64).to(self.device) for p in prob]
         self.backoff = [torch.as_tensor(b, dtype=torch.float64).to(self.device) for b in backoff]
-        # is_context[n-1][g]: the n-gram g is followed by some word in training (it has (n+1)-grams)
+        # is_context[n-1][g]: the n-gram g is followed by some word in training (it has (n+1)-grams);
+        # only the flat rule asks
         self.is_context = []
-        for n in range(1, self.order):
+        for n in range(1, self.order if rule == "flat" else 1):
             flags = torch.zeros(len(self.keys[n - 1]), dtype=torch.bool, device=self.device)
             flags[self.keys[n] // vocab_size] = True
             self.is_context.append(flags)

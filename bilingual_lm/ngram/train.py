@@ -10,7 +10,7 @@ from bilingual_lm.errors import InputError
 from bilingual_lm.ngram.counting import count_ngrams
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.smoothing import SMOOTHERS
-from bilingual_lm.ngram.vocabulary import build_vocabulary
+from bilingual_lm.ngram.vocabulary import encode_training
 
 
 def check_options(order: int, smoothing: str) -> None:
@@ -34,8 +34,7 @@ def train_ngram(sentences: Iterable[Sequence[str]], order: int, smoothing: str =
     sentences = sentences if isinstance(sentences, list) else list(sentences)
     if not any(sentences):
         raise InputError("no words to train on")
-    vocabulary = build_vocabulary(sentences, min_count=min_count, vocab=vocab)
-    flat, hist, _ = vocabulary.encode_sentences(sentences)
+    vocabulary, flat, hist = encode_training(sentences, min_count=min_count, vocab=vocab)
     with _Progress(order + 1, progress) as bar:
         counts = count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos, progress=bar.advance)
         estimate = SMOOTHERS[smoothing](counts, vocabulary, k=k, alpha=alpha)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain, repeat
 
@@ -21,11 +20,10 @@ class Vocabulary:
 
     def __init__(self, words: Iterable[str]):
         self.words: list[str] = list(words)
-        self.index: dict[str, int] = {}
-        for i, word in enumerate(self.words):
-            if word in self.index:
-                raise InputError(f"the word {word!r} is in the vocabulary twice")
-            self.index[word] = i
+        self.index: dict[str, int] = dict(zip(self.words, range(len(self.words)), strict=True))
+        if len(self.index) < len(self.words):
+            twice = next(w for i, w in enumerate(self.words) if self.index[w] != i)
+            raise InputError(f"the word {twice!r} is in the vocabulary twice")
         missing = [w for w in (UNK, BOS, EOS) if w not in self.index]
         if missing:
             raise InputError(f"the vocabulary lacks the special token(s) {', '.join(missing)}")
@@ -49,38 +47,74 @@ class Vocabulary:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All sentences as one id array with `<s>`/`</s>` added, the history length of every position
         (how many earlier tokens of its sentence may condition it) and where each sentence starts."""
-        lengths = np.fromiter((len(s) + bos + eos for s in sentences), dtype=np.int64, count=len(sentences))
-        starts = np.zeros(len(sentences) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        flat = np.empty(int(starts[-1]), dtype=np.int64)
-        body = self.encode_array(chain.from_iterable(sentences))
-        is_body = np.ones(len(flat), dtype=bool)
-        if bos:
-            is_body[starts[:-1]] = False
-            flat[starts[:-1]] = self.bos
-        if eos:
-            is_body[starts[1:] - 1] = False
-            flat[starts[1:] - 1] = self.eos
-        flat[is_body] = body
-        hist = np.arange(len(flat), dtype=np.int64) - np.repeat(starts[:-1], lengths)
-        return flat, hist, starts
+        lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+        return lay_out(self.encode_array(chain.from_iterable(sentences)), lengths, self.bos if bos else None,
+                       self.eos if eos else None)
 
 
-def build_vocabulary(
+def lay_out(body: np.ndarray, lengths: np.ndarray, bos: int | None, eos: int | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentences of `lengths` ids laid end to end from `body`, each between `bos` and `eos` (where not
+    None): the ids, the history length of every position and where each sentence starts."""
+    extra = (bos is not None) + (eos is not None)
+    padded = lengths + extra
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(padded, out=starts[1:])
+    flat = np.empty(int(starts[-1]), dtype=np.int64)
+    if bos is not None:
+        flat[starts[:-1]] = bos
+    if eos is not None:
+        flat[starts[1:] - 1] = eos
+    # the body's token j, of sentence s, lands after the padding of sentences 0…s-1 and s's own <s>
+    sentence = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    flat[np.arange(len(body), dtype=np.int64) + sentence * extra + (bos is not None)] = body
+    hist = np.arange(len(flat), dtype=np.int64) - np.repeat(starts[:-1], padded)
+    return flat, hist, starts
+
+
+class _NumberedOnSight(dict):
+    """word -> id, where a word looked up for the first time gets the next id."""
+
+    def __missing__(self, word: str) -> int:
+        self[word] = number = len(self)
+        return number
+
+
+def encode_training(
     sentences: Sequence[Sequence[str]], min_count: int = 1, vocab: Iterable[str] | None = None
-) -> Vocabulary:
-    """Specials first, then the training words in order of first appearance (or `vocab`'s words, in its
-    order), keeping only words seen at least `min_count` times. Everything else will count as <unk>."""
+) -> tuple[Vocabulary, np.ndarray, np.ndarray]:
+    """The vocabulary of a training text and the text encoded with it, as `Vocabulary.encode_sentences`
+    does (ids with <s>/</s> added, history lengths).
+
+    The vocabulary: specials first, then the training words in order of first appearance (or `vocab`'s
+    words, in its order), keeping only words seen at least `min_count` times. Everything else counts as
+    <unk>. The words are numbered in one pass over the text (a dictionary that numbers new words), then
+    renumbered with numpy where `min_count` or `vocab` drops some."""
     if min_count < 1:
         raise InputError(f"min_count must be at least 1, not {min_count}")
-    words = chain.from_iterable(sentences)
-    # in order of first appearance; counting only when a minimum count asks for it
-    counts: dict[str, int] = Counter(words) if min_count > 1 else dict.fromkeys(words, 1)
+    seen = _NumberedOnSight({UNK: 0, BOS: 1, EOS: 2})
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    body = np.fromiter(map(seen.__getitem__, chain.from_iterable(sentences)), dtype=np.int64,
+                       count=int(lengths.sum()))
+    counts = np.bincount(body, minlength=len(seen))
     for reserved in (BOS, EOS):
-        if reserved in counts:
+        if counts[seen[reserved]]:
             raise InputError(f"the training text contains the reserved token {reserved}")
-    candidates = counts if vocab is None else dict.fromkeys(vocab)
-    kept = [w for w in candidates if w not in (UNK, BOS, EOS) and counts.get(w, 0) >= min_count]
-    if vocab is not None and min_count == 1:  # a listed word never seen in training stays in
-        kept = [w for w in candidates if w not in (UNK, BOS, EOS)]
-    return Vocabulary([UNK, BOS, EOS, *kept])
+    if vocab is None:
+        keep = counts >= min_count
+        keep[:3] = True
+        if keep.all():  # the ids given on sight stand
+            vocabulary = Vocabulary(seen)
+            return (vocabulary, *lay_out(body, lengths, vocabulary.bos, vocabulary.eos)[:2])
+        vocabulary = Vocabulary([w for w, k in zip(seen, keep, strict=True) if k])
+        renumber = np.cumsum(keep) - 1
+        renumber[~keep] = vocabulary.unk
+    else:
+        candidates = dict.fromkeys(vocab)
+        if min_count > 1:
+            candidates = {w: None for w in candidates if w in seen and counts[seen[w]] >= min_count}
+        vocabulary = Vocabulary([UNK, BOS, EOS, *(w for w in candidates if w not in (UNK, BOS, EOS))])
+        renumber = np.fromiter(map(vocabulary.index.get, seen, repeat(vocabulary.unk)), dtype=np.int64,
+                               count=len(seen))
+    flat, hist, _ = lay_out(renumber[body], lengths, vocabulary.bos, vocabulary.eos)
+    return vocabulary, flat, hist

@@ -35,7 +35,8 @@ def context_sums(counts: list[OrderCounts], values: list[np.ndarray]) -> list[np
     sums = []
     for n, order in enumerate(counts, start=1):
         size = 1 if n == 1 else len(counts[n - 2])
-        sums.append(np.bincount(order.prefix, weights=values[n - 1], minlength=size).astype(np.float64))
+        # float64 even where there are no n-grams (bincount then returns integers); no copy otherwise
+        sums.append(np.bincount(order.prefix, weights=values[n - 1], minlength=size).astype(np.float64, copy=False))
     return sums
 
 

@@ -38,7 +38,7 @@ def adjusted_counts(counts: list[OrderCounts], bos: int) -> list[np.ndarray]:
 
 def discounts(adjusted: np.ndarray) -> tuple[tuple[float, float, float], bool]:
     """(D_1, D_2, D_3+) from the counts-of-counts, and whether lmplz's fallback had to be used."""
-    n = [int(np.count_nonzero(adjusted == k)) for k in range(1, 5)]
+    n = np.bincount(np.minimum(adjusted, 5), minlength=6)[1:5].tolist()  # n_1 … n_4 (5 = "more")
     if min(n[:3]) == 0:
         return FALLBACK_DISCOUNTS, True
     y = n[0] / (n[0] + 2.0 * n[1])
@@ -58,7 +58,7 @@ def kneser_ney(counts: list[OrderCounts], vocab: Vocabulary, **_) -> Estimate:
         if fell_back:
             fallback.append(n)
         subtracted.append(np.array([0.0, *amounts])[np.minimum(a, 3)])
-    totals = context_sums(counts, [a.astype(np.float64) for a in adjusted])
+    totals = context_sums(counts, adjusted)
     gamma_sums = context_sums(counts, subtracted)
     own = [(a - d) / t[order.prefix] for a, d, t, order in zip(adjusted, subtracted, totals, counts, strict=True)]
     gamma = [np.divide(g, t, out=np.zeros_like(g), where=t > 0) for g, t in zip(gamma_sums, totals, strict=True)]
