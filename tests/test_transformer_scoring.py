@@ -13,6 +13,7 @@ from transformers import CohereConfig, CohereForCausalLM
 
 from bilingual_lm.corpora.hsk import hsk_sentences
 from bilingual_lm.errors import InputError
+from bilingual_lm.score import transformer
 from bilingual_lm.score.transformer import TransformerScorer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -119,6 +120,37 @@ def test_score_candidates_equals_scoring_each_as_a_continuation(scorer):
     candidates = ["学校。", "天安门。", "超市买东西，然后回家。", "商店", " the park.", "天"]
     expected = [s.logprob for s in scorer.score(candidates, [prompt] * len(candidates))]
     assert scorer.score_candidates(prompt, candidates) == pytest.approx(expected, abs=TOLERANCE)
+
+
+def test_batched_candidates_equal_unbatched_score_candidates(scorer, monkeypatch):
+    monkeypatch.setattr(transformer, "CANDIDATE_ROWS", 7)  # several chunks, and requests of unequal prompts
+    sentences = hsk_sentences()[3000:3012]
+    requests = [
+        ("我们今天去", ["学校。", "天安门。", "超市买东西，然后回家。", "商店", " the park.", "天"]),
+        ("", ["a"]),
+        (sentences[0].zh, [s.zh[:4] for s in sentences[1:5]]),
+        (sentences[5].en, [" " + s.en.split()[0] for s in sentences[6:9]] + [s.zh for s in sentences[9:12]]),
+        ("The capital of China is", []),
+        ("The capital of China is the city of", [" Beijing", " Shanghai", "北京", " Nanjing and Xi'an."]),
+    ]
+    got = scorer.score_candidates_batch(requests)
+    assert [len(g) for g in got] == [len(candidates) for _, candidates in requests]
+    for (prompt, candidates), values in zip(requests, got, strict=True):
+        assert values == pytest.approx(scorer.score_candidates(prompt, candidates), abs=TOLERANCE)
+        expected = [s.logprob for s in scorer.score(candidates, [prompt] * len(candidates))] if candidates else []
+        assert values == pytest.approx(expected, abs=TOLERANCE)
+
+
+def test_batched_samples_and_distributions_equal_unbatched(scorer):
+    contexts = ["我们今天去", "The weather", hsk_sentences()[3000].zh, ""]
+    requests = [(context, 3, 5, 11 + i) for i, context in enumerate(contexts)]
+    batched = scorer.sample_batch(requests)
+    assert batched == [scorer.sample(*request) for request in requests]
+    assert scorer.sample_batch(requests[::-1]) == batched[::-1]  # each request's samples ignore the others
+    for one, many in zip(map(scorer.next_token_distribution, contexts), scorer.next_token_distributions(contexts),
+                         strict=True):
+        assert many.tokens == one.tokens
+        assert many.logprobs == pytest.approx(one.logprobs, abs=TOLERANCE)
 
 
 def test_sliding_window_equals_full_context_when_window_is_large(scorer):

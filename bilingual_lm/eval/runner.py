@@ -10,6 +10,10 @@ A *unit* is one item under one condition; it becomes one line of samples.jsonl:
 * open: one prompt language; `scorer.next_token_distribution` gives the entropy and the mass per script,
   and `scorer.sample` (seeded per item and language) the continuations whose diversity is measured.
 
+Choice requests, open requests and parallel texts missing from the cache are answered in batches across
+items (`score_candidates_batch`, `next_token_distributions`, `sample_batch` where the scorer has them, else
+one request at a time); each request is cached as soon as its batch returns.
+
 Units are numbered in a fixed order (tasks, items, conditions), so a data-parallel run can shard them by
 rank (whole requests at a time) and put the gathered records back in the same order as a single process.
 """
@@ -35,6 +39,8 @@ NUM_SAMPLES = 4  # sampled continuations per open prompt and language
 MAX_NEW_TOKENS = 12
 TOP_TOKENS = 10  # the most probable next tokens kept in each open record
 PARALLEL_CHUNK = 32  # parallel texts scored (and cached) per call
+CHOICE_CHUNK = 32  # choice requests scored (and cached) per call
+OPEN_CHUNK = 16  # open units answered (and cached) per batched call
 
 ANSWER_JOIN = (
     "prompt + answer, with one space between them when the prompt's last and the answer's first "
@@ -173,13 +179,21 @@ def _score_texts(scorer: Scorer, texts: list[str], batch_size: int | None) -> li
     ]
 
 
-def _next_token(scorer: Scorer, context: str) -> dict:
-    distribution = scorer.next_token_distribution(context)
+def _next_token_summary(distribution) -> dict:
     summary = metrics.next_token_summary(distribution.tokens, distribution.logprobs)
     logp = metrics.normalised_logprobs(distribution.logprobs)
     top = np.argsort(-logp, kind="stable")[:TOP_TOKENS]
     summary["top_tokens"] = [[distribution.tokens[i], float(logp[i])] for i in top]
     return summary
+
+
+def _choice_records(group: list[Unit], request: dict, logprobs: list[float]) -> list[dict]:
+    records, offset = [], 0
+    for unit in group:
+        end = offset + len(unit.item.candidates)
+        records.append(choice_record(unit, request["prompt"], request["candidates"][offset:end], logprobs[offset:end]))
+        offset = end
+    return records
 
 
 class _Scoring:
@@ -188,19 +202,32 @@ class _Scoring:
     def __init__(self, scorer: Scorer, cache: RequestCache, seed: int, batch_size: int | None):
         self.scorer, self.cache, self.seed, self.batch_size = scorer, cache, seed, batch_size
         self.pending_texts: list[tuple[Unit, dict]] = []  # parallel texts not in the cache yet
+        self.pending_choices: list[tuple[list[Unit], dict]] = []  # choice requests not in the cache yet
+        self.pending_opens: list[tuple] = []  # open units with a request not in the cache yet
 
     def choice(self, group: list[Unit]) -> list[dict]:
+        """The records if the request is cached; else none, and the request waits for `flush_choices`."""
         request = choice_request(group)
         logprobs = self.cache.get(request)
         if logprobs is None:
-            logprobs = [float(x) for x in self.scorer.score_candidates(request["prompt"], request["candidates"])]
+            self.pending_choices.append((group, request))
+            return []
+        return _choice_records(group, request, logprobs)
+
+    def flush_choices(self) -> list[dict]:
+        """Score the waiting choice requests in one batched call (a loop for scorers without one)."""
+        if not self.pending_choices:
+            return []
+        pending, self.pending_choices = self.pending_choices, []
+        if hasattr(self.scorer, "score_candidates_batch"):
+            answers = iter(self.scorer.score_candidates_batch([(r["prompt"], r["candidates"]) for _, r in pending]))
+        else:  # one request at a time, each cached as soon as it is answered
+            answers = (self.scorer.score_candidates(r["prompt"], r["candidates"]) for _, r in pending)
+        records = []
+        for (group, request), answer in zip(pending, answers, strict=True):
+            logprobs = [float(x) for x in answer]
             self.cache.put(request, logprobs)
-        records, offset = [], 0
-        for unit in group:
-            end = offset + len(unit.item.candidates)
-            records.append(choice_record(unit, request["prompt"], request["candidates"][offset:end],
-                                         logprobs[offset:end]))
-            offset = end
+            records.extend(_choice_records(group, request, logprobs))
         return records
 
     def parallel(self, unit: Unit) -> dict | None:
@@ -224,18 +251,39 @@ class _Scoring:
         self.pending_texts.clear()
         return records
 
-    def open(self, unit: Unit) -> dict:
+    def open(self, unit: Unit) -> dict | None:
+        """The record if both requests are cached; else None, and the unit waits for `flush_opens`."""
         next_request, sample_request = open_requests(unit, self.seed)
-        summary = self.cache.get(next_request)
-        if summary is None:
-            summary = _next_token(self.scorer, next_request["context"])
-            self.cache.put(next_request, summary)
-        samples = self.cache.get(sample_request)
-        if samples is None:
-            samples = list(self.scorer.sample(sample_request["context"], sample_request["num_samples"],
-                                              sample_request["max_new_tokens"], sample_request["seed"]))
-            self.cache.put(sample_request, samples)
+        summary, samples = self.cache.get(next_request), self.cache.get(sample_request)
+        if summary is None or samples is None:
+            self.pending_opens.append((unit, next_request, summary, sample_request, samples))
+            return None
         return open_record(unit, summary, samples)
+
+    def flush_opens(self) -> list[dict]:
+        """Answer the waiting open units' requests in one batched call each (a loop for other scorers)."""
+        pending, self.pending_opens = self.pending_opens, []
+        contexts = [next_request["context"] for _, next_request, summary, _, _ in pending if summary is None]
+        if hasattr(self.scorer, "next_token_distributions"):
+            distributions = iter(self.scorer.next_token_distributions(contexts) if contexts else [])
+        else:
+            distributions = (self.scorer.next_token_distribution(context) for context in contexts)
+        asks = [(r["context"], r["num_samples"], r["max_new_tokens"], r["seed"])
+                for _, _, _, r, samples in pending if samples is None]
+        if hasattr(self.scorer, "sample_batch"):
+            sampled = iter(self.scorer.sample_batch(asks) if asks else [])
+        else:
+            sampled = (self.scorer.sample(*ask) for ask in asks)
+        records = []
+        for unit, next_request, summary, sample_request, samples in pending:
+            if summary is None:
+                summary = _next_token_summary(next(distributions))
+                self.cache.put(next_request, summary)
+            if samples is None:
+                samples = list(next(sampled))
+                self.cache.put(sample_request, samples)
+            records.append(open_record(unit, summary, samples))
+        return records
 
 
 def run_units(
@@ -267,14 +315,21 @@ def run_units(
             kind, task = group[0].task.kind, group[0].task.name
             if kind == "choice":
                 done(scoring.choice(group), task)
+                if len(scoring.pending_choices) >= CHOICE_CHUNK:
+                    done(scoring.flush_choices(), task)
             elif kind == "parallel":
                 record = scoring.parallel(group[0])
                 done([record] if record else [], task)
                 if len(scoring.pending_texts) >= PARALLEL_CHUNK:
                     done(scoring.flush_texts(), task)
             elif kind == "open":
-                done([scoring.open(group[0])], task)
+                record = scoring.open(group[0])
+                done([record] if record else [], task)
+                if len(scoring.pending_opens) >= OPEN_CHUNK:
+                    done(scoring.flush_opens(), task)
             else:
                 raise ValueError(f"task {task}: unknown kind {kind!r}")
+        done(scoring.flush_choices(), None)
+        done(scoring.flush_opens(), None)
         done(scoring.flush_texts(), None)
     return [records[unit.index] for unit in units]

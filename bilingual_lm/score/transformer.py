@@ -22,6 +22,12 @@ Conventions (all recorded by `describe()`):
   differs from fp32 by bf16 rounding of the weights and activations (about 3 significant digits); the
   tolerance to use there is to be measured on a GPU (not yet done).
 
+**Batches across requests.** `score_candidates_batch` runs the prompts of many requests as one left-padded
+batch (KV cache; positions start at 0 at each prompt's first token), then all their candidates in one batch on
+that cache, each row masked to its own prompt; `next_token_distributions` and `sample_batch` do the same for
+open prompts. Samples draw by inverting each row's cumulative distribution at a uniform from the request's own
+seeded generator, so a request's samples do not depend on the other requests in its batch.
+
 A tokenizer without character offsets (a "slow" Python tokenizer) is refused with a clear error, since
 offsets are what make continuations and word breakdowns exact.
 """
@@ -47,6 +53,7 @@ DEFAULT_WINDOW = 4096  # tokens per forward pass at most; the model's own limit 
 MAX_BATCH_TOKENS = 2048  # padded tokens per forward pass: bounds the (scored positions × vocab) logits
 HEAD_SLICE = 16384  # vocabulary rows per slice of the LM head in the online logsumexp
 MAX_PADDING = 0.2  # a batch closes before padding would exceed this fraction of its tokens
+CANDIDATE_ROWS = 128  # candidates per forward pass in `score_candidates_batch`
 
 
 @dataclass
@@ -98,6 +105,7 @@ class TransformerScorer:
         self.name = name
         self.lang = lang
         self._segmenter = None  # built on first use: jieba's dictionary takes seconds to load
+        self._tokens: list[str] = []  # the vocabulary's token strings, built on first use
         self.batch_size = batch_size
         self.max_chars = max_chars
         self.weights_sha256 = weights_sha256 or {}
@@ -163,6 +171,95 @@ class TransformerScorer:
         return totals
 
     @torch.inference_mode()
+    def score_candidates_batch(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
+        """`score_candidates` for many (prompt, candidates) requests in few forward passes: the prompts of up
+        to `CANDIDATE_ROWS` candidates' worth of requests run as one left-padded batch (KV cache), then all
+        their candidates as one batch on that cache, each row attending to its own prompt only."""
+        results: list[list[float] | None] = [None] * len(requests)
+        chunk: list[tuple[int, list[_Encoded], int]] = []
+        rows = 0
+        for r, (prompt, candidates) in enumerate(requests):
+            if not candidates:
+                results[r] = []
+                continue
+            encoded = [self._encode(candidate, prompt) for candidate in candidates]
+            shared = min(_common_prefix([enc.ids for enc in encoded]), *(enc.first_scored for enc in encoded))
+            if shared == 0 or not self._fused_head or max(len(enc.ids) for enc in encoded) > self.window:
+                results[r] = self.score_candidates(prompt, candidates)
+                continue
+            if chunk and rows + len(encoded) > CANDIDATE_ROWS:
+                self._score_candidate_chunk(chunk, results)
+                chunk, rows = [], 0
+            chunk.append((r, encoded, shared))
+            rows += len(encoded)
+        if chunk:
+            self._score_candidate_chunk(chunk, results)
+        return results
+
+    def _score_candidate_chunk(self, chunk: list[tuple[int, list[_Encoded], int]], results: list) -> None:
+        width = max(shared for _, _, shared in chunk)
+        ids = torch.full((len(chunk), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        for i, (_, encoded, shared) in enumerate(chunk):  # left-padded: every prompt ends at column width - 1
+            ids[i, width - shared :] = torch.tensor(encoded[0].ids[:shared])
+            mask[i, width - shared :] = 1
+        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+        out = self.model.base_model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                                    position_ids=positions.to(self.device), use_cache=True)
+        last_logprobs = self._full_logprobs(out.last_hidden_state[:, -1])
+        cache = out.past_key_values
+        owners, tails, terms = [], [], []
+        for i, (_, encoded, shared) in enumerate(chunk):
+            for enc in encoded:
+                owners.append(i)
+                tails.append(enc.ids[shared:])
+                first = [last_logprobs[i, enc.ids[shared]].item()] if enc.first_scored == shared else []
+                terms.append(first)
+        tail_width = max(len(tail) for tail in tails)
+        tail_ids = torch.full((len(tails), tail_width), self.pad_id, dtype=torch.long)
+        tail_mask = torch.zeros((len(tails), tail_width), dtype=torch.long)
+        keep = torch.zeros((len(tails), tail_width), dtype=torch.bool)
+        targets, where = [], []
+        row = 0
+        for _, encoded, shared in chunk:
+            for enc in encoded:
+                tail = tails[row]
+                tail_ids[row, : len(tail)] = torch.tensor(tail, dtype=torch.long)
+                tail_mask[row, : len(tail)] = 1
+                for index in range(max(enc.first_scored, shared + 1), len(enc.ids)):
+                    keep[row, index - 1 - shared] = True
+                    targets.append(enc.ids[index])
+                    where.append(row)
+                row += 1
+        if targets:
+            owner = torch.tensor(owners, device=self.device)
+            cache.batch_select_indices(owner)
+            shared_lengths = torch.tensor([shared for _, _, shared in chunk])[owners]
+            inputs = {
+                "input_ids": tail_ids.to(self.device),
+                "attention_mask": torch.cat([mask[owners], tail_mask], dim=1).to(self.device),
+                "position_ids": (shared_lengths[:, None] + torch.arange(tail_width)).to(self.device),
+                self._cache_kwarg: cache,
+                "use_cache": True,
+            }
+            values = self._logprobs_at(inputs, keep.to(self.device), torch.tensor(targets, device=self.device))
+            for row, value in zip(where, values.tolist(), strict=True):
+                terms[row].append(value)
+        row = 0
+        for r, encoded, _ in chunk:
+            results[r] = [math.fsum(terms[row + j]) for j in range(len(encoded))]
+            row += len(encoded)
+
+    def _full_logprobs(self, hidden: torch.Tensor) -> torch.Tensor:
+        """log_softmax over the whole vocabulary of the head at `hidden` (rows × vocab, fp32; soft-capped)."""
+        head = self.model.get_output_embeddings()
+        cap = getattr(self.model.config.get_text_config(), "final_logit_softcapping", None)
+        logits = head(hidden).float()
+        if cap is not None:
+            logits = torch.tanh(logits / cap) * cap
+        return torch.log_softmax(logits, dim=-1)
+
+    @torch.inference_mode()
     def next_token_distribution(self, context: str) -> NextTokenDistribution:
         """The model's distribution over its next token after `context` (BOS alone when it is empty)."""
         ids = self._context_ids(context)
@@ -188,7 +285,7 @@ class TransformerScorer:
         length = len(ids)
         for _ in range(max_new_tokens):
             probs = torch.softmax(logits, dim=-1).cpu()
-            picked = torch.multinomial(probs, 1, generator=generator)[:, 0].tolist()
+            picked = _draw(probs, generator)
             for row, token in enumerate(picked):
                 if not done[row]:
                     done[row] = token in eos
@@ -206,6 +303,86 @@ class TransformerScorer:
             logits = out.logits[:, -1].float()
             length += 1
         return [self._continuation_text(ids, row) for row in new]
+
+    @torch.inference_mode()
+    def next_token_distributions(self, contexts: Sequence[str]) -> list[NextTokenDistribution]:
+        """`next_token_distribution` for many contexts in one left-padded forward pass."""
+        ids, mask, positions = self._left_padded([self._context_ids(context) for context in contexts])
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, **self._keep_last())
+        logprobs = torch.log_softmax(out.logits[:, -1].float(), dim=-1).cpu()
+        tokens = self._vocabulary(logprobs.shape[1])
+        return [NextTokenDistribution(tokens=tokens, logprobs=row.tolist()) for row in logprobs]
+
+    @torch.inference_mode()
+    def sample_batch(self, requests: Sequence[tuple[str, int, int, int]]) -> list[list[str]]:
+        """`sample` for many (context, num_samples, max_new_tokens, seed) requests in one batch: each request
+        draws from its own seeded generator, so its samples do not depend on the other requests."""
+        if any(num < 1 or steps < 1 for _, num, steps, _ in requests):
+            raise InputError("num_samples and max_new_tokens must be positive")
+        if not requests:
+            return []
+        contexts = [self._context_ids(context) for context, _, _, _ in requests]
+        ids, mask, positions = self._left_padded(contexts)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                         **self._keep_last())
+        cache = out.cache if hasattr(out, "cache") else out.past_key_values
+        owners = [r for r, (_, num, _, _) in enumerate(requests) for _ in range(num)]
+        rows_of = [[row for row, owner in enumerate(owners) if owner == r] for r in range(len(requests))]
+        owner_index = torch.tensor(owners, device=self.device)
+        cache.batch_select_indices(owner_index)
+        logits = out.logits[owner_index, -1].float()
+        mask = mask[owner_index]
+        length = torch.tensor([len(contexts[r]) for r in owners], device=self.device)
+        generators = [torch.Generator().manual_seed(seed) for _, _, _, seed in requests]
+        eos = set(_as_list(self.tokenizer.eos_token_id))
+        new: list[list[int]] = [[] for _ in owners]
+        done = [False] * len(owners)
+        active = [True] * len(requests)  # a request draws until its samples are all done or its steps run out
+        for step in range(max(steps for _, _, steps, _ in requests)):
+            probs = torch.softmax(logits, dim=-1).cpu()
+            picked = [self.pad_id] * len(owners)
+            for r, rows in enumerate(rows_of):
+                active[r] = active[r] and step < requests[r][2] and not all(done[row] for row in rows)
+                if not active[r]:
+                    continue
+                draws = _draw(probs[rows], generators[r])
+                for row, token in zip(rows, draws, strict=True):
+                    picked[row] = token
+                    if not done[row]:
+                        done[row] = token in eos
+                        if not done[row]:
+                            new[row].append(token)
+            if not any(active[r] and not all(done[row] for row in rows) for r, rows in enumerate(rows_of)):
+                break
+            if step + 1 == max(steps for _, _, steps, _ in requests):
+                break
+            mask = torch.cat([mask, torch.ones((len(owners), 1), dtype=mask.dtype, device=self.device)], dim=1)
+            out = self.model(
+                input_ids=torch.tensor(picked, device=self.device)[:, None],
+                attention_mask=mask,
+                position_ids=(length + step)[:, None],
+                use_cache=True,
+                **{self._cache_kwarg: cache},
+            )
+            logits = out.logits[:, -1].float()
+        return [[self._continuation_text(contexts[r], new[row]) for row in rows] for r, rows in enumerate(rows_of)]
+
+    def _left_padded(self, sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Token ids left-padded to one width, their attention mask and position ids (0 at each first token)."""
+        width = max(len(seq) for seq in sequences)
+        ids = torch.full((len(sequences), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(sequences), width), dtype=torch.long)
+        for i, seq in enumerate(sequences):
+            ids[i, width - len(seq) :] = torch.tensor(seq, dtype=torch.long)
+            mask[i, width - len(seq) :] = 1
+        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+        return ids.to(self.device), mask.to(self.device), positions.to(self.device)
+
+    def _vocabulary(self, size: int) -> list[str]:
+        """The token strings of ids 0 … size-1 (converted once: a 262k vocabulary takes a while)."""
+        if len(self._tokens) != size:
+            self._tokens = self.tokenizer.convert_ids_to_tokens(list(range(size)))
+        return self._tokens
 
     def describe(self) -> dict:
         """How the scores were made: model, weights' sha256, device, dtype and every convention."""
@@ -524,6 +701,15 @@ def _target_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tenso
     """log_softmax(logits)[target] per row, in fp32."""
     logits = logits.float()
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+
+
+def _draw(probs: torch.Tensor, generator: torch.Generator) -> list[int]:
+    """One token per row of `probs`, by inverting its cumulative distribution (fp64) at a uniform draw from
+    `generator`: the same law as `torch.multinomial`, ~50× faster over a 262k vocabulary on a CPU."""
+    cumulative = probs.double().cumsum(dim=-1)
+    uniform = torch.rand(probs.shape[0], 1, generator=generator, dtype=torch.float64)
+    picked = torch.searchsorted(cumulative, uniform * cumulative[:, -1:], right=True)
+    return picked[:, 0].clamp(max=probs.shape[1] - 1).tolist()
 
 
 def _common_prefix(sequences: list[list[int]]) -> int:

@@ -36,7 +36,7 @@ GENERATOR = "eval.generate.cldr"
 LANGUAGES = ("zh", "en")
 AS_OF = date(2026, 1, 1)  # the day whose currencies count
 CANDIDATES = 8
-DEFAULT_LIMIT = 40
+DEFAULT_LIMIT = 30
 CITIES_PER_COUNTRY = 3  # a seeded sample, so that the US, Russia and Canada (20+ zones each) do not dominate
 LICENSE = "Unicode-3.0 (Unicode CLDR data)"
 # The six continents as CLDR regions: Africa, North America, South America, Oceania, Asia, Europe.

@@ -31,7 +31,7 @@ LANGUAGES = ("zh", "en")
 CANDIDATES = 8
 OPEN_MIN_WORDS = 6  # a sentence gives an open prompt when both sides have at least this many words
 TRAILING_PUNCTUATION = ",;:-—–\"'“”‘’"
-DEFAULT_LIMITS = {"hsk_parallel": 100, "hsk_translation": 60, "hsk_open": 20}
+DEFAULT_LIMITS = {"hsk_parallel": 100, "hsk_translation": 30, "hsk_open": 12}
 
 
 def held_out() -> list[HskSentence]:
