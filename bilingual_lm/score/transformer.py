@@ -207,7 +207,7 @@ class TransformerScorer:
         out = self.model.base_model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
                                     position_ids=positions.to(self.device), use_cache=True)
         last_logprobs = self._full_logprobs(out.last_hidden_state[:, -1])
-        cache = out.past_key_values
+        cache = out.cache if hasattr(out, "cache") else out.past_key_values
         owners, tails, terms = [], [], []
         for i, (_, encoded, shared) in enumerate(chunk):
             for enc in encoded:
