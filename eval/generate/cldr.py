@@ -13,7 +13,6 @@ Each item's candidates are the gold answer and a seeded sample of the relation's
 
 from __future__ import annotations
 
-import argparse
 import importlib.resources
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
@@ -30,7 +29,7 @@ from babel.languages import get_official_languages
 from babel.numbers import get_currency_name, get_territory_currencies
 
 from eval.generate.sampling import SEED, candidate_ids, shuffled
-from eval.generate.taskfile import write_task
+from eval.generate.taskfile import run_generators, write_task
 
 GENERATOR = "eval.generate.cldr"
 LANGUAGES = ("zh", "en")
@@ -305,12 +304,7 @@ def generate(seed: int = SEED, out_dir: str | Path | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog=f"python -m {GENERATOR}", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", help="output folder (default: the built-in tasks folder)")
-    args = parser.parse_args(argv)
-    for path in generate(args.seed, args.out):
-        print(path)
+    run_generators(f"python -m {GENERATOR}", __doc__.split("\n\n")[0], [generate], argv)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ that the first N items of a file hold the levels in equal shares.
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections import Counter
 from importlib.metadata import version
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from bilingual_lm.corpora.hsk import LICENSE, HskSentence, train_test_split
 from eval.generate.sampling import SEED, candidate_ids, interleaved
-from eval.generate.taskfile import write_task
+from eval.generate.taskfile import run_generators, write_task
 
 GENERATOR = "eval.generate.hsk"
 LANGUAGES = ("zh", "en")
@@ -153,12 +152,7 @@ def generate(seed: int = SEED, out_dir: str | Path | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog=f"python -m {GENERATOR}", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", help="output folder (default: the built-in tasks folder)")
-    args = parser.parse_args(argv)
-    for path in generate(args.seed, args.out):
-        print(path)
+    run_generators(f"python -m {GENERATOR}", __doc__.split("\n\n")[0], [generate], argv)
 
 
 if __name__ == "__main__":

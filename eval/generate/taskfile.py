@@ -45,3 +45,18 @@ def write_task(task: dict, generator: str, out_dir: str | Path | None = None) ->
         handle.write(dump_task(task, generator))
     path.chmod(0o644)  # package data: readable by all, like the files git checks out
     return path
+
+
+def run_generators(prog: str, description: str, generate_functions, argv: list[str] | None = None) -> None:
+    """The command line shared by the generators: `--seed`, `--out`; prints each file written."""
+    import argparse
+
+    from eval.generate.sampling import SEED
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--out", help="output folder (default: the built-in tasks folder)")
+    args = parser.parse_args(argv)
+    for generate in generate_functions:
+        for path in generate(args.seed, args.out):
+            print(path)
