@@ -204,8 +204,12 @@ class TransformerScorer:
             ids[i, width - shared :] = torch.tensor(encoded[0].ids[:shared])
             mask[i, width - shared :] = 1
         positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
-        out = self.model.base_model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
-                                    position_ids=positions.to(self.device), use_cache=True)
+        out = self.model.base_model(
+            input_ids=ids.to(self.device),
+            attention_mask=mask.to(self.device),
+            position_ids=positions.to(self.device),
+            use_cache=True,
+        )
         last_logprobs = self._full_logprobs(out.last_hidden_state[:, -1])
         cache = out.cache if hasattr(out, "cache") else out.past_key_values
         owners, tails, terms = [], [], []
@@ -323,8 +327,9 @@ class TransformerScorer:
             return []
         contexts = [self._context_ids(context) for context, _, _, _ in requests]
         ids, mask, positions = self._left_padded(contexts)
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
-                         **self._keep_last())
+        out = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **self._keep_last()
+        )
         cache = out.cache if hasattr(out, "cache") else out.past_key_values
         owners = [r for r, (_, num, _, _) in enumerate(requests) for _ in range(num)]
         rows_of = [[row for row, owner in enumerate(owners) if owner == r] for r in range(len(requests))]
@@ -638,50 +643,37 @@ class TransformerScorer:
         return self._segmenter
 
 
-def load_hf_scorer(
-    target: str,
-    *,
-    lang: str = "auto",
-    device: str | None = None,
-    dtype: str | None = None,
-    batch_size: int | None = DEFAULT_BATCH_SIZE,
-    bos: str = "auto",
-    max_chars: int | None = DEFAULT_MAX_CHARS,
-    window: int | None = None,
-    stride: int | None = None,
-    **_other,
-) -> TransformerScorer:
-    """`hf:TARGET`: a local model folder, or a hub id already in the local Hugging Face cache.
-
-    Options meant for other model kinds (an n-gram's `eos`, …) are ignored.
-    """
+def load_hf_scorer(target: str, **options) -> TransformerScorer:
+    """`hf:TARGET`: a local model folder, or a hub id already in the local Hugging Face cache."""
     from bilingual_lm.models import load_hf_model
 
-    loaded = load_hf_model(target, device=device, dtype=dtype)
-    return _scorer(loaded, lang, batch_size, bos, max_chars, window, stride)
+    return _load_scorer(load_hf_model, target, **options)
 
 
-def load_gguf_scorer(
-    target: str,
-    *,
-    lang: str = "auto",
-    device: str | None = None,
-    dtype: str | None = None,
-    batch_size: int | None = DEFAULT_BATCH_SIZE,
-    bos: str = "auto",
-    max_chars: int | None = DEFAULT_MAX_CHARS,
-    window: int | None = None,
-    stride: int | None = None,
-    **_other,
-) -> TransformerScorer:
+def load_gguf_scorer(target: str, **options) -> TransformerScorer:
     """`gguf:PATH`, or `gguf:default` for the packaged Gemma 3 270M (converted once, then cached)."""
     from bilingual_lm.models import load_gguf_model
 
-    loaded = load_gguf_model(target, device=device, dtype=dtype)
-    return _scorer(loaded, lang, batch_size, bos, max_chars, window, stride)
+    return _load_scorer(load_gguf_model, target, **options)
 
 
-def _scorer(loaded, lang, batch_size, bos, max_chars, window, stride) -> TransformerScorer:
+def _load_scorer(
+    load_model,
+    target: str,
+    *,
+    lang: str = "auto",
+    device: str | None = None,
+    dtype: str | None = None,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    bos: str = "auto",
+    max_chars: int | None = DEFAULT_MAX_CHARS,
+    window: int | None = None,
+    stride: int | None = None,
+    **_other,
+) -> TransformerScorer:
+    """Load a model with `load_model` and wrap it; options meant for other model kinds (an n-gram's `eos`, …)
+    are ignored."""
+    loaded = load_model(target, device=device, dtype=dtype)
     return TransformerScorer(
         loaded.model,
         loaded.tokenizer,
