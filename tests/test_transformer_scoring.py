@@ -52,6 +52,37 @@ def test_batched_scores_equal_unbatched(scorer):
             assert [t.logprob for t in other.tokens] == pytest.approx([t.logprob for t in one.tokens], abs=TOLERANCE)
 
 
+def test_texts_that_start_alike_get_the_scores_of_their_own_sequences(scorer):
+    # Short rows are merged into token trees (a shared BOS, a shared context, one text starting another, a
+    # duplicate): every token must still score as in its own sequence, read off the plain prefix loop.
+    context = "我们今天去"
+    continuations = ["学校。", "学校", "公园玩了一天。", "学校。", "school."]
+    for result, continuation in zip(scorer.score(continuations, [context] * 5), continuations, strict=True):
+        expected = reference_logprobs(scorer.model, ids_with_bos(context + continuation))
+        assert [t.logprob for t in result.tokens] == pytest.approx(expected[-len(result.tokens) :], abs=TOLERANCE)
+    plain = ["我们今天去学校。", "我们今天去", "我们今天去学校。我们明天去公园。"]
+    for result, text in zip(scorer.score(plain), plain, strict=True):
+        assert [t.logprob for t in result.tokens] == pytest.approx(
+            reference_logprobs(scorer.model, ids_with_bos(text)), abs=TOLERANCE
+        )
+
+
+def test_a_shared_context_runs_through_the_model_once(scorer, monkeypatch):
+    context = " ".join(texts(3))
+    continuations = [s.zh for s in hsk_sentences()[:8]]
+    seen = []
+    forward = scorer.model.base_model.forward
+    monkeypatch.setattr(scorer.model.base_model, "forward", lambda **kw: seen.append(kw["input_ids"]) or forward(**kw))
+    scorer.score(continuations, [context] * len(continuations))
+    # 8 rows of the 34 context tokens (BOS included) and 4–9 of their own: 323 tokens when run separately.
+    # A tree of at most 64 tokens holds the context once and about five continuations, so two trees (128
+    # tokens with padding) hold all 8.
+    assert len(ids_with_bos(context)) == 34
+    assert sum(len(ids_with_bos(context + c)) for c in continuations) == 323
+    assert scorer.describe()["shared_prefixes"] == "token trees (texts of at most 64 tokens)"
+    assert sum(ids.numel() for ids in seen) <= 2 * 64
+
+
 def test_results_come_back_in_input_order(scorer):
     sample = texts(9)
     assert [s.text for s in scorer.score(sample, batch_size=4)] == sample

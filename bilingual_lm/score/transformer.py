@@ -13,14 +13,20 @@ Conventions (all recorded by `describe()`):
   or more tokens before it as context (the standard strided evaluation).
 * **Words.** Tokens are grouped into our segmenter's words by character offsets (`align_words`).
 * **Numerics.** Logits are computed only at the positions whose next token is scored. The head runs over
-  slices of the vocabulary with an online logsumexp, so no (positions × 262k) logits tensor is ever held;
-  each slice is soft-capped as the model does (tanh(x / c) · c, when the config sets
+  tiles of (positions × vocabulary slice) with an online logsumexp, so no (positions × 262k) logits tensor is
+  ever held; each slice is soft-capped as the model does (tanh(x / c) · c, when the config sets
   ``final_logit_softcapping``). At load, this head is checked against the model's own log-softmax; a model
   whose head is something else (e.g. a logit scale) is scored from its own logits instead. Log-softmax is
-  always in fp32. Batches are sorted by length and right-padded: positions stay 0…n-1 and padding is
-  masked, so a text's scores do not depend on its batch (≤ 1e-4 apart in fp32, tested). bf16 on CUDA
-  differs from fp32 by bf16 rounding of the weights and activations (about 3 significant digits); the
-  tolerance to use there is to be measured on a GPU (not yet done).
+  always in fp32. bf16 on CUDA differs from fp32 by bf16 rounding of the weights and activations (about 3
+  significant digits); the tolerance to use there is to be measured on a GPU (not yet done).
+* **Batches.** Texts of at most ``TREE_TOKENS`` tokens are sorted by their tokens and merged into token trees:
+  texts that start alike (BOS, a shared context, the same first words) share those tokens, which run once;
+  each token keeps its own position and attends to its ancestors only (a 4-D mask, per layer type when
+  sliding windows are shorter than a tree), so it gets exactly the hidden state it has in its own sequence.
+  At load, trees are checked against plain rows on a probe; a model that fails the check uses plain rows.
+  Longer texts run in length-sorted, right-padded batches. The hidden states of many batches then go through
+  the head together, whose weights (60 % of Gemma 270M's) are read once per pass instead of once per batch.
+  A text's scores do not depend on its batch (≤ 1e-4 apart in fp32, tested).
 
 **Batches across requests.** `score_candidates_batch` runs the prompts of many requests as one left-padded
 batch (KV cache; positions start at 0 at each prompt's first token), then all their candidates in one batch on
@@ -51,7 +57,12 @@ DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_CHARS = 20_000
 DEFAULT_WINDOW = 4096  # tokens per forward pass at most; the model's own limit when that is smaller
 MAX_BATCH_TOKENS = 2048  # padded tokens per forward pass: bounds the (scored positions × vocab) logits
-HEAD_SLICE = 16384  # vocabulary rows per slice of the LM head in the online logsumexp
+# The head's online logsumexp runs over tiles of (positions × vocabulary rows), written into one reused buffer.
+# On a CPU a 256 × 4096 fp32 tile (4 MiB) stays in cache for the max / exp / sum passes over it; on a GPU
+# large tiles keep the kernels busy.
+HEAD_TILE = {"cpu": (256, 4096), "other": (4096, 16384)}
+HEAD_QUEUE_ROWS = 4096  # hidden states that wait for one pass of the head
+TREE_TOKENS = 64  # tokens per token tree: rows this short are merged into trees (attention costs tree length²)
 MAX_PADDING = 0.2  # a batch closes before padding would exceed this fraction of its tokens
 CANDIDATE_ROWS = 128  # candidates per forward pass in `score_candidates_batch`
 
@@ -64,6 +75,66 @@ class _Encoded:
     offsets: list[tuple[int, int]]  # into context + text; (0, 0) for BOS
     first_scored: int  # index into ids of the first scored token
     context_chars: int
+
+
+class _Pairs:
+    """Which hidden state (by row) predicts which target token, and where each score goes (item, token index)."""
+
+    def __init__(self):
+        self.rows: list[int] = []
+        self.targets: list[int] = []
+        self.where: list[tuple[int, int]] = []
+
+    def add(self, row: int, target: int, where: tuple[int, int]) -> None:
+        self.rows.append(row)
+        self.targets.append(target)
+        self.where.append(where)
+
+    def targets_on(self, device) -> torch.Tensor:
+        return torch.tensor(self.targets, device=device)
+
+
+class _Tree:
+    """Token sequences merged where they start alike (a trie): node i holds token ids[i] at position
+    positions[i] of its sequences, and attends to `ancestors[i]` (itself included)."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.positions: list[int] = []
+        self.ancestors: list[list[int]] = []
+
+    def grow(self, token: int, position: int, parent: int | None) -> int:
+        node = len(self.ids)
+        self.ids.append(token)
+        self.positions.append(position)
+        self.ancestors.append([*(self.ancestors[parent] if parent is not None else []), node])
+        return node
+
+
+class _HeadQueue:
+    """Hidden states waiting for the LM head, with the target token to read for each score."""
+
+    def __init__(self):
+        self._reset()
+
+    def _reset(self) -> None:
+        self.hidden: list[torch.Tensor] = []
+        self.size = 0
+        self.pairs = _Pairs()
+
+    def add(self, hidden: torch.Tensor, pairs: _Pairs) -> None:
+        for row, target, where in zip(pairs.rows, pairs.targets, pairs.where, strict=True):
+            self.pairs.add(self.size + row, target, where)
+        self.hidden.append(hidden)
+        self.size += hidden.shape[0]
+
+    def flush(self, head_logprobs, logprobs: list[dict[int, float]]) -> None:
+        """Run the head over everything queued and store the scores."""
+        if self.pairs.where:
+            hidden = torch.cat(self.hidden)
+            rows = torch.tensor(self.pairs.rows, device=hidden.device)
+            _store(logprobs, self.pairs.where, head_logprobs(hidden, self.pairs.targets_on(hidden.device), rows))
+        self._reset()
 
 
 @dataclass
@@ -128,6 +199,7 @@ class TransformerScorer:
         self._cache_kwarg = "cache" if "cache" in parameters else "past_key_values"
         self._check_offsets()
         self._fused_head = self._head_matches_model()
+        self._merges_prefixes = self._trees_match_model()
 
     # ---- the Scorer protocol -------------------------------------------------------------------------------
 
@@ -409,6 +481,9 @@ class TransformerScorer:
             "vocab_size": self.model.config.get_text_config().vocab_size,
             "final_logit_softcapping": getattr(self.model.config.get_text_config(), "final_logit_softcapping", None),
             "head": "sliced online logsumexp" if self._fused_head else "model logits at scored positions",
+            "shared_prefixes": (
+                f"token trees (texts of at most {TREE_TOKENS} tokens)" if self._merges_prefixes else "none"
+            ),
             "segmenter": self.lang,
         }
 
@@ -488,51 +563,117 @@ class TransformerScorer:
                 end = min(n, end + self.stride)
         return rows
 
-    def _row_ids(self, enc: _Encoded, row: _Row) -> list[int]:
-        lead = [self.bos_id] if self.bos_id is not None else []
-        return lead + enc.ids[row.start : row.end]
-
     @torch.inference_mode()
     def _score_rows(self, rows: list[_Row], encoded: list[_Encoded], batch_size: int, progress: bool):
-        """Per item, {token index: log p} for every scored token, from length-sorted padded batches."""
+        """Per item, {token index: log p} for every scored token.
+
+        Short rows are merged into token trees (`_Tree`): rows that start alike (BOS, a shared context, the same
+        first words) share those tokens, each computed once. Longer rows run in length-sorted padded batches.
+        The hidden states of many batches then wait in a queue for one pass of the sliced head, whose weights
+        (60 % of Gemma 270M's) are read once per pass instead of once per batch."""
         logprobs: list[dict[int, float]] = [{} for _ in encoded]
-        length = [row.end - row.start for row in rows]
-        order = sorted(range(len(rows)), key=lambda r: -length[r])  # longest first
-        batches: list[list[int]] = []
-        real = 0
-        for r in order:
-            if batches and len(batches[-1]) < batch_size:
-                padded = (len(batches[-1]) + 1) * length[batches[-1][0]]
-                if padded <= MAX_BATCH_TOKENS and real + length[r] >= (1 - MAX_PADDING) * padded:
-                    batches[-1].append(r)
-                    real += length[r]
-                    continue
-            batches.append([r])
-            real = length[r]
-        for batch in _progress(batches, progress, "scoring"):
-            self._score_batch([rows[r] for r in batch], encoded, logprobs)
+        lead = [self.bos_id] if self.bos_id is not None else []
+        sequences = [lead + encoded[row.item].ids[row.start : row.end] for row in rows]
+        short = [r for r, seq in enumerate(sequences) if self._merges_prefixes and len(seq) <= TREE_TOKENS]
+        short_set = set(short)
+        long = [r for r in range(len(rows)) if r not in short_set]
+        plan = [("tree", batch) for batch in _tree_batches(short, sequences, batch_size)]
+        plan += [
+            ("padded", [long[i] for i in batch])
+            for batch in _length_sorted_batches([len(sequences[r]) for r in long], batch_size)
+        ]
+        queue = _HeadQueue()
+        for kind, batch in _progress(plan, progress, "scoring"):
+            chosen = [(rows[r], sequences[r]) for r in batch]
+            inputs, keep, pairs = self._tree_inputs(chosen) if kind == "tree" else self._padded_inputs(chosen)
+            if not pairs.where:
+                continue
+            if self._fused_head:
+                queue.add(self.model.base_model(**inputs).last_hidden_state[keep], pairs)
+            else:
+                _store(logprobs, pairs.where, self._logprobs_at(inputs, keep, pairs.targets_on(self.device)))
+            if queue.size >= HEAD_QUEUE_ROWS:
+                queue.flush(self._head_logprobs, logprobs)
+        queue.flush(self._head_logprobs, logprobs)
         return logprobs
 
-    def _score_batch(self, rows: list[_Row], encoded: list[_Encoded], logprobs: list[dict[int, float]]) -> None:
-        sequences = [self._row_ids(encoded[row.item], row) for row in rows]
-        width = max(len(seq) for seq in sequences)
-        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        keep = torch.zeros((len(rows), width), dtype=torch.bool)
-        targets, where = [], []
-        for b, (row, seq) in enumerate(zip(rows, sequences, strict=True)):
+    def _padded_inputs(self, chosen: list[tuple[_Row, list[int]]]) -> tuple[dict, torch.Tensor, _Pairs]:
+        """One right-padded batch of rows: model inputs, the positions whose next token is scored (`keep`), and
+        which token to read at each kept position (in row-major order) for which score."""
+        width = max(len(seq) for _, seq in chosen)
+        lead = 1 if self.bos_id is not None else 0
+        ids = torch.full((len(chosen), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(chosen), width), dtype=torch.long)
+        keep = torch.zeros((len(chosen), width), dtype=torch.bool)
+        pairs = _Pairs()
+        for b, (row, seq) in enumerate(chosen):
             ids[b, : len(seq)] = torch.tensor(seq)
             mask[b, : len(seq)] = 1
-            shift = len(seq) - (row.end - row.start)  # 1 with BOS, else 0: row position of ids[row.start]
             for index in range(row.score_from, row.end):
-                position = index - row.start + shift
-                keep[b, position - 1] = True
-                targets.append(seq[position])
-                where.append((row.item, index))
+                column = index - row.start + lead
+                keep[b, column - 1] = True
+                pairs.add(len(pairs.where), seq[column], (row.item, index))
         inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
-        values = self._logprobs_at(inputs, keep.to(self.device), torch.tensor(targets, device=self.device))
-        for (item, index), value in zip(where, values.tolist(), strict=True):
-            logprobs[item][index] = value
+        return inputs, keep.to(self.device), pairs
+
+    def _tree_inputs(self, chosen: list[tuple[_Row, list[int]]]) -> tuple[dict, torch.Tensor, _Pairs]:
+        """Rows (sorted by their tokens) merged into token trees of at most `TREE_TOKENS` tokens, one tree per
+        batch row: each token sits at its position in its sequence and attends to its ancestors only (a 4-D
+        mask), so it gets the hidden state it has in its own sequence."""
+        lead = 1 if self.bos_id is not None else 0
+        trees: list[_Tree] = []
+        previous: list[int] = []
+        path: list[int] = []  # the tree nodes of the previous sequence
+        asks = []  # (tree, node, target, where)
+        for row, seq in chosen:
+            shared = _common_prefix([previous, seq]) if trees else 0
+            if not trees or len(trees[-1].ids) + len(seq) - shared > TREE_TOKENS:
+                trees.append(_Tree())
+                shared = 0
+            tree = trees[-1]
+            path = path[:shared]
+            for column in range(shared, len(seq)):
+                path.append(tree.grow(seq[column], column, parent=path[-1] if path else None))
+            for index in range(row.score_from, row.end):
+                column = index - row.start + lead
+                asks.append((len(trees) - 1, path[column - 1], seq[column], (row.item, index)))
+            previous = seq
+        width = max(len(tree.ids) for tree in trees)
+        ids = torch.full((len(trees), width), self.pad_id, dtype=torch.long)
+        positions = torch.zeros((len(trees), width), dtype=torch.long)
+        allowed = torch.eye(width, dtype=torch.bool).repeat(len(trees), 1, 1)  # padding attends to itself
+        for t, tree in enumerate(trees):
+            ids[t, : len(tree.ids)] = torch.tensor(tree.ids)
+            positions[t, : len(tree.ids)] = torch.tensor(tree.positions)
+            for node, ancestors in enumerate(tree.ancestors):
+                allowed[t, node, ancestors] = True
+        keep = torch.zeros((len(trees), width), dtype=torch.bool)
+        for t, node, _, _ in asks:
+            keep[t, node] = True
+        kept_index = (keep.flatten().cumsum(0) - 1).view(keep.shape)  # row of each kept node in hidden[keep]
+        pairs = _Pairs()
+        for t, node, target, where in asks:
+            pairs.add(int(kept_index[t, node]), target, where)
+        inputs = {
+            "input_ids": ids.to(self.device),
+            "position_ids": positions.to(self.device),
+            "attention_mask": self._tree_mask(allowed, positions),
+        }
+        return inputs, keep.to(self.device), pairs
+
+    def _tree_mask(self, allowed: torch.Tensor, positions: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
+        """The additive 4-D attention mask of a batch of token trees: one for every layer, or one per layer type
+        when sliding-window layers look back less than a tree's length."""
+        window = getattr(self.model.config.get_text_config(), "sliding_window", None)
+
+        def additive(where: torch.Tensor) -> torch.Tensor:
+            mask = torch.zeros(where.shape, dtype=self.dtype).masked_fill_(~where, torch.finfo(self.dtype).min)
+            return mask[:, None].to(self.device)
+
+        if window is None or window >= TREE_TOKENS:
+            return additive(allowed)
+        near = positions[:, :, None] - positions[:, None, :] < window
+        return {"full_attention": additive(allowed), "sliding_attention": additive(allowed & near)}
 
     def _logprobs_at(self, inputs: dict, keep: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """log p(target) at each `keep` position (row-major order), computing logits only there."""
@@ -543,27 +684,36 @@ class TransformerScorer:
             return _target_logprobs(self.model(**inputs, logits_to_keep=keep).logits, targets)
         return _target_logprobs(self.model(**inputs).logits[keep], targets)
 
-    def _head_logprobs(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """log_softmax(head(hidden))[target] without the (rows × vocab) logits: an online logsumexp over
-        vocabulary slices of the head, each slice soft-capped as the model does (tanh(x / c) · c), in fp32."""
+    def _head_logprobs(
+        self, hidden: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """log_softmax(head(hidden[rows[i]]))[targets[i]] for each i (rows default to 0, 1, …), without the
+        (rows × vocab) logits: an online logsumexp over tiles of the head, each soft-capped as the model does
+        (tanh(x / c) · c), in fp32. The vocabulary is the outer loop, so the head's weights are read once."""
         head = self.model.get_output_embeddings()
         cap = getattr(self.model.config.get_text_config(), "final_logit_softcapping", None)
-        rows = hidden.shape[0]
-        top = torch.full((rows,), -math.inf, device=hidden.device)
-        total = torch.zeros(rows, device=hidden.device)
-        picked = torch.empty(rows, device=hidden.device)
-        for begin in range(0, head.weight.shape[0], HEAD_SLICE):
-            weight = head.weight[begin : begin + HEAD_SLICE]
-            bias = head.bias[begin : begin + HEAD_SLICE] if head.bias is not None else None
-            logits = torch.nn.functional.linear(hidden, weight, bias).float()
-            if cap is not None:
-                logits = torch.tanh(logits / cap) * cap
-            inside = (targets >= begin) & (targets < begin + weight.shape[0])
-            picked[inside] = logits[inside, targets[inside] - begin]
-            new_top = torch.maximum(top, logits.amax(dim=-1))
-            total = total * torch.exp(top - new_top) + torch.exp(logits - new_top[:, None]).sum(dim=-1)
-            top = new_top
-        return picked - top - torch.log(total)
+        count = hidden.shape[0]
+        rows = torch.arange(count, device=hidden.device) if rows is None else rows
+        tile_rows, tile_columns = HEAD_TILE["cpu" if hidden.device.type == "cpu" else "other"]
+        buffer = torch.empty((min(tile_rows, count), tile_columns), device=hidden.device)
+        top = torch.full((count,), -math.inf, device=hidden.device)
+        total = torch.zeros(count, device=hidden.device)
+        picked = torch.empty(targets.shape[0], device=hidden.device)
+        for begin in range(0, head.weight.shape[0], tile_columns):
+            part = head.weight[begin : begin + tile_columns]
+            part_bias = head.bias[begin : begin + tile_columns] if head.bias is not None else None
+            wanted = (targets >= begin) & (targets < begin + part.shape[0])
+            for first in range(0, count, tile_rows):
+                chunk = slice(first, first + tile_rows)
+                logits = _slice_logits(hidden[chunk], part, part_bias, cap, buffer)
+                here = wanted & (rows >= first) & (rows < first + tile_rows)
+                picked[here] = logits[rows[here] - first, targets[here] - begin]
+                new_top = torch.maximum(top[chunk], logits.amax(dim=-1))
+                total[chunk].mul_(torch.exp(top[chunk] - new_top)).add_(
+                    logits.sub_(new_top[:, None]).exp_().sum(dim=-1)
+                )
+                top[chunk] = new_top
+        return picked - top[rows] - torch.log(total[rows])
 
     @torch.inference_mode()
     def _head_matches_model(self) -> bool:
@@ -582,6 +732,38 @@ class TransformerScorer:
         got = self._head_logprobs(hidden, targets)
         tolerance = 1e-4 if self.dtype == torch.float32 else 5e-2
         return bool((got - expected[torch.arange(8), targets]).abs().max() <= tolerance)
+
+    @torch.inference_mode()
+    def _trees_match_model(self) -> bool:
+        """Whether token trees reproduce plain padded rows on a probe whose sequences start alike. A model
+        whose attention ignores 4-D masks, or looks back less than a tree's length, is scored from padded rows."""
+        config = self.model.config.get_text_config()
+        layer_types = set(getattr(config, "layer_types", None) or ["full_attention"])
+        window = getattr(config, "sliding_window", None)
+        if not self._fused_head or not layer_types <= {"full_attention", "sliding_attention"}:
+            return False
+        if window is not None and window < TREE_TOKENS and "sliding_attention" not in layer_types:
+            return False  # a window applied to every layer without layer types (one mask for all)
+        if getattr(config, "attention_chunk_size", None):
+            return False
+        generator = torch.Generator().manual_seed(0)
+        stem = torch.randint(0, config.vocab_size, (5,), generator=generator).tolist()
+        lead = [self.bos_id] if self.bos_id is not None else []
+        probe = [lead + stem + torch.randint(0, config.vocab_size, (n,), generator=generator).tolist() for n in (3, 1)]
+        chosen = [(_Row(i, len(lead), len(seq), 1), seq) for i, seq in enumerate(probe)]
+        scores = []
+        for inputs, keep, pairs in (self._padded_inputs(chosen), self._tree_inputs(sorted(chosen, key=lambda c: c[1]))):
+            try:
+                hidden = self.model.base_model(**inputs).last_hidden_state[keep]
+            except (AttributeError, KeyError, RuntimeError, TypeError, ValueError):
+                return False
+            rows = torch.tensor(pairs.rows, device=self.device)
+            values = self._head_logprobs(hidden, pairs.targets_on(self.device), rows).tolist()
+            scores.append(dict(zip(pairs.where, values, strict=True)))
+        tolerance = 1e-4 if self.dtype == torch.float32 else 5e-2
+        return scores[0].keys() == scores[1].keys() and all(
+            abs(scores[0][key] - scores[1][key]) <= tolerance for key in scores[0]
+        )
 
     def _keep_last(self) -> dict:
         return {"logits_to_keep": 1} if self._keeps_logits else {}
@@ -693,6 +875,56 @@ def _target_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tenso
     """log_softmax(logits)[target] per row, in fp32."""
     logits = logits.float()
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+
+
+def _store(logprobs: list[dict[int, float]], where: list[tuple[int, int]], values: torch.Tensor) -> None:
+    for (item, index), value in zip(where, values.tolist(), strict=True):
+        logprobs[item][index] = value
+
+
+def _length_sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches, longest first, of at most `batch_size` rows, `MAX_BATCH_TOKENS` padded
+    tokens and a `MAX_PADDING` fraction of padding (a row longer than that runs alone)."""
+    order = sorted(range(len(lengths)), key=lambda r: -lengths[r])
+    batches: list[list[int]] = []
+    real = 0
+    for r in order:
+        if batches and len(batches[-1]) < batch_size:
+            padded = (len(batches[-1]) + 1) * lengths[batches[-1][0]]
+            if padded <= MAX_BATCH_TOKENS and real + lengths[r] >= (1 - MAX_PADDING) * padded:
+                batches[-1].append(r)
+                real += lengths[r]
+                continue
+        batches.append([r])
+        real = lengths[r]
+    return batches
+
+
+def _tree_batches(indices: list[int], sequences: list[list[int]], batch_size: int) -> list[list[int]]:
+    """Indices sorted by their sequences (so that sequences starting alike are neighbours), cut into batches of
+    `batch_size` sequences and at most about `MAX_BATCH_TOKENS` tokens."""
+    order = sorted(indices, key=lambda r: sequences[r])
+    batches: list[list[int]] = []
+    tokens = 0
+    for r in order:
+        if not batches or len(batches[-1]) >= batch_size or tokens + len(sequences[r]) > MAX_BATCH_TOKENS:
+            batches.append([])
+            tokens = 0
+        batches[-1].append(r)
+        tokens += len(sequences[r])
+    return batches
+
+
+def _slice_logits(hidden, weight, bias, cap: float | None, buffer: torch.Tensor) -> torch.Tensor:
+    """hidden @ weightᵀ + bias, soft-capped, written in fp32 into the top-left corner of `buffer`."""
+    logits = buffer[: hidden.shape[0], : weight.shape[0]]
+    if hidden.dtype == torch.float32 and bias is None:
+        torch.mm(hidden, weight.T, out=logits)
+    else:
+        logits.copy_(torch.nn.functional.linear(hidden, weight, bias))
+    if cap is not None:
+        logits.div_(cap).tanh_().mul_(cap)
+    return logits
 
 
 def _draw(probs: torch.Tensor, generator: torch.Generator) -> list[int]:
