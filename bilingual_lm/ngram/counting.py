@@ -11,6 +11,7 @@ dictionary walk.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,10 @@ class OrderCounts:
 def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int, bos: int,
                  progress=None) -> list[OrderCounts]:
     """Count all n-grams of orders 1…`order` in `flat` (sentences with <s> … </s>, `hist` = position in
-    its sentence). An n-gram never reaches back past its sentence's <s>, as in KenLM."""
+    its sentence). An n-gram never reaches back past its sentence's <s>, as in KenLM.
+
+    Each order needs only where the previous order's n-grams end (`ending_here`); the rest of its table is
+    finished in a second thread while the next order is sorted (numpy releases the GIL in its loops)."""
     unigram_counts = np.bincount(flat, minlength=vocab_size).astype(np.int64)
     words = np.arange(vocab_size, dtype=np.int64)
     orders = [OrderCounts(words, unigram_counts, np.zeros(vocab_size, dtype=np.int64),
@@ -41,30 +45,42 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
     ending_here = flat  # index of the (n-1)-gram ending at each position (set where hist >= n-2)
     if progress:
         progress(1)
-    for n in range(2, order + 1):
-        at = np.flatnonzero(hist >= n - 1)  # positions where an n-gram ends
-        keys = ending_here[at - 1]
-        keys *= vocab_size
-        keys += flat[at]
-        sorted_keys, ends = _sort(keys, len(orders[-1]) * vocab_size, at, len(flat))  # and where each ends
-        is_first = np.empty(len(keys), dtype=bool)
-        is_first[:1] = True
-        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=is_first[1:])
-        first = np.flatnonzero(is_first)
-        unique = sorted_keys[first]
-        counts = np.empty_like(first)
-        np.subtract(first[1:], first[:-1], out=counts[:-1])
-        counts[-1:] = len(keys) - first[-1:]
-        suffix = ending_here[ends[first]]
-        prefix = unique // vocab_size
-        orders.append(OrderCounts(unique, counts, prefix, suffix, orders[-1].starts_with_bos[prefix]))
-        index = np.cumsum(is_first)
-        index -= 1
-        ending_here = np.empty(len(flat), dtype=np.int64)  # read only where an n-gram ends
-        ending_here[ends] = index
-        if progress:
-            progress(n)
+    sizes = [vocab_size]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = []
+        for n in range(2, order + 1):
+            at = np.flatnonzero(hist >= n - 1)  # positions where an n-gram ends
+            keys = ending_here[at - 1]
+            keys *= vocab_size
+            keys += flat[at]
+            sorted_keys, ends = _sort(keys, sizes[-1] * vocab_size, at, len(flat))  # and where each ends
+            is_first = np.empty(len(keys), dtype=bool)
+            is_first[:1] = True
+            np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=is_first[1:])
+            pending.append(pool.submit(_table, n, sorted_keys, ends, is_first, ending_here, flat, vocab_size, bos))
+            index = np.cumsum(is_first)
+            sizes.append(int(index[-1]) if len(index) else 0)
+            index -= 1
+            ending_here = np.empty(len(flat), dtype=np.int64)  # read only where an n-gram ends
+            ending_here[ends] = index
+            if progress:
+                progress(n)
+        orders += [table.result() for table in pending]
     return orders
+
+
+def _table(n: int, sorted_keys: np.ndarray, ends: np.ndarray, is_first: np.ndarray, ending_before: np.ndarray,
+           flat: np.ndarray, vocab_size: int, bos: int) -> OrderCounts:
+    """The distinct n-grams of order n from their sorted occurrences (`ends`: where each occurrence ends;
+    `ending_before`: the index of the (n-1)-gram ending at each position)."""
+    first = np.flatnonzero(is_first)
+    unique = sorted_keys[first]
+    counts = np.empty_like(first)
+    np.subtract(first[1:], first[:-1], out=counts[:-1])
+    counts[-1:] = len(sorted_keys) - first[-1:]
+    last_word_at = ends[first]
+    suffix = ending_before[last_word_at]
+    return OrderCounts(unique, counts, unique // vocab_size, suffix, flat[last_word_at - (n - 1)] == bos)
 
 
 def _sort(keys: np.ndarray, bound: int, values: np.ndarray, values_bound: int) -> tuple[np.ndarray, np.ndarray]:

@@ -32,12 +32,14 @@ class Estimate:
 def context_sums(counts: list[OrderCounts], values: list[np.ndarray]) -> list[np.ndarray]:
     """For each order n, Σ values over the n-grams sharing each context: an array over the (n-1)-grams
     (one entry, the empty context, for unigrams)."""
-    sums = []
-    for n, order in enumerate(counts, start=1):
-        size = 1 if n == 1 else len(counts[n - 2])
-        # float64 even where there are no n-grams (bincount then returns integers); no copy otherwise
-        sums.append(np.bincount(order.prefix, weights=values[n - 1], minlength=size).astype(np.float64, copy=False))
-    return sums
+    return [context_sum(counts, n, values[n - 1]) for n in range(1, len(counts) + 1)]
+
+
+def context_sum(counts: list[OrderCounts], n: int, values: np.ndarray) -> np.ndarray:
+    """Σ `values` (one per n-gram of order n) over the n-grams sharing each context."""
+    size = 1 if n == 1 else len(counts[n - 2])
+    # float64 even where there are no n-grams (bincount then returns integers); no copy otherwise
+    return np.bincount(counts[n - 1].prefix, weights=values, minlength=size).astype(np.float64, copy=False)
 
 
 def interpolate(counts: list[OrderCounts], own: list[np.ndarray], weight: list[np.ndarray],
@@ -57,11 +59,16 @@ def log10(values: np.ndarray) -> np.ndarray:
 
 
 def context_backoffs(counts: list[OrderCounts], weight: list[np.ndarray], totals: list[np.ndarray],
-                     empty: float = 0.0) -> list[np.ndarray]:
-    """log10 weight(g) for each n-gram g that is a context in training (its total > 0), else `empty`."""
-    backoffs = []
-    for n in range(1, len(counts)):
-        is_context = totals[n] > 0
-        backoffs.append(np.where(is_context, log10(np.where(is_context, weight[n], 1.0)), empty))
+                     empty: float = 0.0, run=map) -> list[np.ndarray]:
+    """log10 weight(g) for each n-gram g that is a context in training (its total > 0), else `empty`.
+    `run` maps over the orders (a thread pool's `map` runs them side by side)."""
+    backoffs = list(run(lambda n: _context_backoff(weight[n], totals[n], empty), range(1, len(counts))))
     backoffs.append(np.zeros(len(counts[-1])))
     return backoffs
+
+
+def _context_backoff(weight: np.ndarray, totals: np.ndarray, empty: float) -> np.ndarray:
+    backoff = np.full(len(weight), empty)
+    with np.errstate(divide="ignore"):
+        np.log10(weight, out=backoff, where=totals > 0)
+    return backoff

@@ -13,26 +13,29 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
 import numpy as np
 
 from bilingual_lm.ngram.counting import OrderCounts
-from bilingual_lm.ngram.smoothing.estimate import Estimate, context_backoffs, context_sums, interpolate, log10
+from bilingual_lm.ngram.smoothing.estimate import Estimate, context_backoffs, context_sum, interpolate, log10
 from bilingual_lm.ngram.vocabulary import Vocabulary
 
 FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
 
 
-def adjusted_counts(counts: list[OrderCounts], bos: int) -> list[np.ndarray]:
-    """KenLM's adjusted counts for every order (see the module docstring)."""
-    adjusted = []
-    for n, order in enumerate(counts, start=1):
-        if n == len(counts):
-            a = order.counts.copy()
-        else:
-            left_extensions = np.bincount(counts[n].suffix, minlength=len(order))
-            a = np.where(order.starts_with_bos, order.counts, left_extensions)
-        adjusted.append(a)
-    adjusted[0][bos] = 0
+def adjusted_count(counts: list[OrderCounts], n: int, bos: int) -> np.ndarray:
+    """KenLM's adjusted counts of order n (see the module docstring)."""
+    order = counts[n - 1]
+    if n == len(counts):
+        adjusted = order.counts.copy()
+    else:
+        left_extensions = np.bincount(counts[n].suffix, minlength=len(order))
+        adjusted = np.where(order.starts_with_bos, order.counts, left_extensions)
+    if n == 1:
+        adjusted[bos] = 0
     return adjusted
 
 
@@ -48,22 +51,39 @@ def discounts(adjusted: np.ndarray) -> tuple[tuple[float, float, float], bool]:
     return amounts, False
 
 
+@dataclass
+class _OrderTerms:
+    """One order's share of the estimate: its discounts, own terms and interpolation weights."""
+
+    discounts: tuple[float, float, float]
+    fell_back: bool
+    own: np.ndarray  # (a(c w) − D(a(c w))) / Σ_x a(c x), per n-gram
+    gamma: np.ndarray  # γ(c), per context
+    totals: np.ndarray  # Σ_x a(c x), per context
+
+
+def _order_terms(counts: list[OrderCounts], n: int, bos: int) -> _OrderTerms:
+    adjusted = adjusted_count(counts, n, bos)
+    amounts, fell_back = discounts(adjusted)
+    subtracted = np.array([0.0, *amounts])[np.minimum(adjusted, 3)]
+    totals = context_sum(counts, n, adjusted)
+    gamma_sums = context_sum(counts, n, subtracted)
+    own = (adjusted - subtracted) / totals[counts[n - 1].prefix]
+    gamma = np.divide(gamma_sums, totals, out=np.zeros_like(gamma_sums), where=totals > 0)
+    return _OrderTerms(amounts, fell_back, own, gamma, totals)
+
+
 def kneser_ney(counts: list[OrderCounts], vocab: Vocabulary, **_) -> Estimate:
-    adjusted = adjusted_counts(counts, vocab.bos)
-    per_order, fallback = [], []
-    subtracted = []
-    for n, a in enumerate(adjusted, start=1):
-        amounts, fell_back = discounts(a)
-        per_order.append(list(amounts))
-        if fell_back:
-            fallback.append(n)
-        subtracted.append(np.array([0.0, *amounts])[np.minimum(a, 3)])
-    totals = context_sums(counts, adjusted)
-    gamma_sums = context_sums(counts, subtracted)
-    own = [(a - d) / t[order.prefix] for a, d, t, order in zip(adjusted, subtracted, totals, counts, strict=True)]
-    gamma = [np.divide(g, t, out=np.zeros_like(g), where=t > 0) for g, t in zip(gamma_sums, totals, strict=True)]
-    probs = interpolate(counts, own, gamma, 1.0 / (len(vocab) - 1))
-    logprobs = [log10(p) for p in probs]
+    # The orders are estimated side by side in threads (numpy releases the GIL in its array loops), apart
+    # from the interpolation, which runs from the lowest order up.
+    with ThreadPoolExecutor(max_workers=min(len(counts), len(os.sched_getaffinity(0)))) as pool:
+        terms = list(pool.map(lambda n: _order_terms(counts, n, vocab.bos), range(1, len(counts) + 1)))
+        gamma = [t.gamma for t in terms]
+        probs = interpolate(counts, [t.own for t in terms], gamma, 1.0 / (len(vocab) - 1))
+        logprobs = list(pool.map(log10, probs))
+        backoffs = context_backoffs(counts, gamma, [t.totals for t in terms], run=pool.map)
     logprobs[0][vocab.bos] = 0.0  # KenLM's convention: <s> is never predicted
-    return Estimate(logprobs, context_backoffs(counts, gamma, totals),
-                    params={"discounts": per_order, "discount_fallback_orders": fallback})
+    return Estimate(logprobs, backoffs, params={
+        "discounts": [list(t.discounts) for t in terms],
+        "discount_fallback_orders": [n for n, t in enumerate(terms, start=1) if t.fell_back],
+    })
