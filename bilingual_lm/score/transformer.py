@@ -58,9 +58,9 @@ DEFAULT_MAX_CHARS = 20_000
 DEFAULT_WINDOW = 4096  # tokens per forward pass at most; the model's own limit when that is smaller
 MAX_BATCH_TOKENS = 2048  # padded tokens per forward pass: bounds the (scored positions × vocab) logits
 # The head's online logsumexp runs over tiles of (positions × vocabulary rows), written into one reused buffer.
-# On a CPU a 256 × 4096 fp32 tile (4 MiB) stays in cache for the max / exp / sum passes over it; on a GPU
+# On a CPU a 1024 × 2048 fp32 tile (8 MiB) stays in cache for the max / exp / sum passes over it; on a GPU
 # large tiles keep the kernels busy.
-HEAD_TILE = {"cpu": (256, 4096), "other": (4096, 16384)}
+HEAD_TILE = {"cpu": (1024, 2048), "other": (4096, 16384)}
 HEAD_QUEUE_ROWS = 4096  # hidden states that wait for one pass of the head
 TREE_TOKENS = 64  # tokens per token tree: rows this short are merged into trees (attention costs tree length²)
 MAX_PADDING = 0.2  # a batch closes before padding would exceed this fraction of its tokens
@@ -613,7 +613,7 @@ class TransformerScorer:
                 column = index - row.start + lead
                 keep[b, column - 1] = True
                 pairs.add(len(pairs.where), seq[column], (row.item, index))
-        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device), "use_cache": False}
         return inputs, keep.to(self.device), pairs
 
     def _tree_inputs(self, chosen: list[tuple[_Row, list[int]]]) -> tuple[dict, torch.Tensor, _Pairs]:
@@ -658,6 +658,7 @@ class TransformerScorer:
             "input_ids": ids.to(self.device),
             "position_ids": positions.to(self.device),
             "attention_mask": self._tree_mask(allowed, positions),
+            "use_cache": False,
         }
         return inputs, keep.to(self.device), pairs
 
@@ -902,12 +903,14 @@ def _length_sorted_batches(lengths: list[int], batch_size: int) -> list[list[int
 
 def _tree_batches(indices: list[int], sequences: list[list[int]], batch_size: int) -> list[list[int]]:
     """Indices sorted by their sequences (so that sequences starting alike are neighbours), cut into batches of
-    `batch_size` sequences and at most about `MAX_BATCH_TOKENS` tokens."""
+    at most `batch_size` sequences, as even as that allows (no small last batch), and at most about
+    `MAX_BATCH_TOKENS` tokens."""
     order = sorted(indices, key=lambda r: sequences[r])
+    per_batch = math.ceil(len(order) / math.ceil(len(order) / batch_size)) if order else batch_size
     batches: list[list[int]] = []
     tokens = 0
     for r in order:
-        if not batches or len(batches[-1]) >= batch_size or tokens + len(sequences[r]) > MAX_BATCH_TOKENS:
+        if not batches or len(batches[-1]) >= per_batch or tokens + len(sequences[r]) > MAX_BATCH_TOKENS:
             batches.append([])
             tokens = 0
         batches[-1].append(r)
