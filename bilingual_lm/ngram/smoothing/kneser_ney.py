@@ -76,7 +76,7 @@ def _order_terms(counts: list[OrderCounts], n: int, bos: int) -> _OrderTerms:
 def kneser_ney(counts: list[OrderCounts], vocab: Vocabulary, **_) -> Estimate:
     # The orders are estimated side by side in threads (numpy releases the GIL in its array loops), apart
     # from the interpolation, which runs from the lowest order up.
-    with ThreadPoolExecutor(max_workers=min(len(counts), len(os.sched_getaffinity(0)))) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(counts), os.cpu_count() or 1)) as pool:
         terms = list(pool.map(lambda n: _order_terms(counts, n, vocab.bos), range(1, len(counts) + 1)))
         gamma = [t.gamma for t in terms]
         probs = interpolate(counts, [t.own for t in terms], gamma, 1.0 / (len(vocab) - 1))
