@@ -104,11 +104,14 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
     loading = time.perf_counter()
     scorer = load_scorer(model, **options)
     load_seconds = time.perf_counter() - loading
-    results = evaluate(
-        scorer, selected, langs, model_spec=model, output_dir=output, seed=seed, n_bootstrap=bootstrap,
-        limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=True,
-        notes=notes, load_seconds=load_seconds, group=group,
-    )
+    try:
+        results = evaluate(
+            scorer, selected, langs, model_spec=model, output_dir=output, seed=seed, n_bootstrap=bootstrap,
+            limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=True,
+            notes=notes, load_seconds=load_seconds, group=group,
+        )
+    finally:
+        distributed.leave(group)
     if results is None:
         return
     report.print_summary(results)

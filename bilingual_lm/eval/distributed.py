@@ -60,8 +60,11 @@ def gather_records(records: list[dict], group: ProcessGroup) -> list[dict] | Non
     return sorted((record for part in gathered for record in part), key=lambda record: record["unit"])
 
 
-def barrier(group: ProcessGroup) -> None:
+def leave(group: ProcessGroup) -> None:
+    """Leave the process group, so that its gloo threads are stopped before the interpreter exits (left to the
+    exit, they can abort the process: "terminate called without an active exception")."""
     if group.world_size > 1:
         import torch.distributed as dist
 
-        dist.barrier()
+        if dist.is_initialized():
+            dist.destroy_process_group()
