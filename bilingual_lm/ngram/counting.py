@@ -45,7 +45,7 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
     ending_here = flat  # index of the (n-1)-gram ending at each position (set where hist >= n-2)
     if progress:
         progress(1)
-    sizes = [vocab_size]
+    previous_size = vocab_size  # distinct (n-1)-grams
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = []
         for n in range(2, order + 1):
@@ -53,13 +53,13 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
             keys = ending_here[at - 1]
             keys *= vocab_size
             keys += flat[at]
-            sorted_keys, ends = _sort(keys, sizes[-1] * vocab_size, at, len(flat))  # and where each ends
+            sorted_keys, ends = _sort(keys, previous_size * vocab_size, at, len(flat))  # and where each ends
             is_first = np.empty(len(keys), dtype=bool)
             is_first[:1] = True
             np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=is_first[1:])
             pending.append(pool.submit(_table, n, sorted_keys, ends, is_first, ending_here, flat, vocab_size, bos))
             index = np.cumsum(is_first)
-            sizes.append(int(index[-1]) if len(index) else 0)
+            previous_size = int(index[-1]) if len(index) else 0
             index -= 1
             ending_here = np.empty(len(flat), dtype=np.int64)  # read only where an n-gram ends
             ending_here[ends] = index

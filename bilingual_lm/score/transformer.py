@@ -40,7 +40,6 @@ offsets are what make continuations and word breakdowns exact.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import math
 from collections.abc import Sequence
@@ -112,9 +111,11 @@ class _Tree:
 
 
 class _HeadQueue:
-    """Hidden states waiting for the LM head, with the target token to read for each score."""
+    """Hidden states waiting for the LM head (`head_logprobs(hidden, targets, rows)`), with the target token to
+    read for each score."""
 
-    def __init__(self):
+    def __init__(self, head_logprobs):
+        self.head_logprobs = head_logprobs
         self._reset()
 
     def _reset(self) -> None:
@@ -128,12 +129,13 @@ class _HeadQueue:
         self.hidden.append(hidden)
         self.size += hidden.shape[0]
 
-    def flush(self, head_logprobs, logprobs: list[dict[int, float]]) -> None:
+    def flush(self, logprobs: list[dict[int, float]]) -> None:
         """Run the head over everything queued and store the scores."""
         if self.pairs.where:
             hidden = torch.cat(self.hidden)
             rows = torch.tensor(self.pairs.rows, device=hidden.device)
-            _store(logprobs, self.pairs.where, head_logprobs(hidden, self.pairs.targets_on(hidden.device), rows))
+            values = self.head_logprobs(hidden, self.pairs.targets_on(hidden.device), rows)
+            _store(logprobs, self.pairs.where, values)
         self._reset()
 
 
@@ -187,6 +189,7 @@ class TransformerScorer:
         if bos == "always" and bos_id is None:
             raise InputError(f"{name} has no BOS token; use bos='never' or 'auto'")
         self.bos_id = None if bos == "never" else bos_id
+        self._lead = [self.bos_id] if self.bos_id is not None else []  # put before every text
         self.bos = bos
         limit = getattr(model.config.get_text_config(), "max_position_embeddings", None) or DEFAULT_WINDOW
         self.window = min(window or DEFAULT_WINDOW, limit)
@@ -222,25 +225,9 @@ class TransformerScorer:
             for i, (text, context, enc) in enumerate(zip(texts, contexts, encoded, strict=True))
         ]
 
-    @torch.inference_mode()
     def score_candidates(self, prompt: str, candidates: Sequence[str]) -> list[float]:
         """log p(candidate | prompt) for each candidate; the shared prompt tokens are run once (KV cache)."""
-        if not candidates:
-            return []
-        encoded = [self._encode(candidate, prompt) for candidate in candidates]
-        shared = _common_prefix([enc.ids for enc in encoded])
-        shared = min(shared, *(enc.first_scored for enc in encoded))
-        if shared == 0 or max(len(enc.ids) for enc in encoded) > self.window:
-            return [s.logprob for s in self.score(candidates, [prompt] * len(candidates))]
-        prefix = torch.tensor([encoded[0].ids[:shared]], device=self.device)
-        out = self.model(input_ids=prefix, use_cache=True, **self._keep_last())
-        prefix_cache = out.cache if hasattr(out, "cache") else out.past_key_values
-        last_logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-        totals: list[float] = []
-        for begin in range(0, len(encoded), self.batch_size):
-            batch = encoded[begin : begin + self.batch_size]
-            totals.extend(self._score_after_prefix(batch, shared, prefix_cache, last_logprobs))
-        return totals
+        return self.score_candidates_batch([(prompt, candidates)])[0]
 
     @torch.inference_mode()
     def score_candidates_batch(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
@@ -257,7 +244,7 @@ class TransformerScorer:
             encoded = [self._encode(candidate, prompt) for candidate in candidates]
             shared = min(_common_prefix([enc.ids for enc in encoded]), *(enc.first_scored for enc in encoded))
             if shared == 0 or not self._fused_head or max(len(enc.ids) for enc in encoded) > self.window:
-                results[r] = self.score_candidates(prompt, candidates)
+                results[r] = [s.logprob for s in self.score(candidates, [prompt] * len(candidates))]
                 continue
             if chunk and rows + len(encoded) > CANDIDATE_ROWS:
                 self._score_candidate_chunk(chunk, results)
@@ -514,7 +501,7 @@ class TransformerScorer:
         ids, offsets = list(encoding["input_ids"]), [tuple(span) for span in encoding["offset_mapping"]]
         if self.bos_id is not None:
             ids, offsets = [self.bos_id, *ids], [(0, 0), *offsets]
-        lead = 1 if self.bos_id is not None else 0
+        lead = len(self._lead)
         first = lead
         if context:
             first = next((i for i in range(lead, len(ids)) if offsets[i][1] > len(context)), len(ids))
@@ -549,7 +536,7 @@ class TransformerScorer:
         """Split each text into forward-pass rows of at most `window` tokens (BOS included)."""
         rows = []
         for item, enc in enumerate(encoded):
-            lead = 1 if self.bos_id is not None else 0
+            lead = len(self._lead)
             n, span = len(enc.ids), self.window - lead
             if n <= self.window:
                 rows.append(_Row(item, lead, n, enc.first_scored))
@@ -572,17 +559,16 @@ class TransformerScorer:
         The hidden states of many batches then wait in a queue for one pass of the sliced head, whose weights
         (60 % of Gemma 270M's) are read once per pass instead of once per batch."""
         logprobs: list[dict[int, float]] = [{} for _ in encoded]
-        lead = [self.bos_id] if self.bos_id is not None else []
-        sequences = [lead + encoded[row.item].ids[row.start : row.end] for row in rows]
-        short = [r for r, seq in enumerate(sequences) if self._merges_prefixes and len(seq) <= TREE_TOKENS]
-        short_set = set(short)
-        long = [r for r in range(len(rows)) if r not in short_set]
+        sequences = [self._lead + encoded[row.item].ids[row.start : row.end] for row in rows]
+        is_short = [self._merges_prefixes and len(seq) <= TREE_TOKENS for seq in sequences]
+        short = [r for r, flag in enumerate(is_short) if flag]
+        long = [r for r, flag in enumerate(is_short) if not flag]
         plan = [("tree", batch) for batch in _tree_batches(short, sequences, batch_size)]
         plan += [
             ("padded", [long[i] for i in batch])
             for batch in _length_sorted_batches([len(sequences[r]) for r in long], batch_size)
         ]
-        queue = _HeadQueue()
+        queue = _HeadQueue(self._head_logprobs)
         for kind, batch in _progress(plan, progress, "scoring"):
             chosen = [(rows[r], sequences[r]) for r in batch]
             inputs, keep, pairs = self._tree_inputs(chosen) if kind == "tree" else self._padded_inputs(chosen)
@@ -593,15 +579,15 @@ class TransformerScorer:
             else:
                 _store(logprobs, pairs.where, self._logprobs_at(inputs, keep, pairs.targets_on(self.device)))
             if queue.size >= HEAD_QUEUE_ROWS:
-                queue.flush(self._head_logprobs, logprobs)
-        queue.flush(self._head_logprobs, logprobs)
+                queue.flush(logprobs)
+        queue.flush(logprobs)
         return logprobs
 
     def _padded_inputs(self, chosen: list[tuple[_Row, list[int]]]) -> tuple[dict, torch.Tensor, _Pairs]:
         """One right-padded batch of rows: model inputs, the positions whose next token is scored (`keep`), and
         which token to read at each kept position (in row-major order) for which score."""
         width = max(len(seq) for _, seq in chosen)
-        lead = 1 if self.bos_id is not None else 0
+        lead = len(self._lead)
         ids = torch.full((len(chosen), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(chosen), width), dtype=torch.long)
         keep = torch.zeros((len(chosen), width), dtype=torch.bool)
@@ -620,7 +606,7 @@ class TransformerScorer:
         """Rows (sorted by their tokens) merged into token trees of at most `TREE_TOKENS` tokens, one tree per
         batch row: each token sits at its position in its sequence and attends to its ancestors only (a 4-D
         mask), so it gets the hidden state it has in its own sequence."""
-        lead = 1 if self.bos_id is not None else 0
+        lead = len(self._lead)
         trees: list[_Tree] = []
         previous: list[int] = []
         path: list[int] = []  # the tree nodes of the previous sequence
@@ -749,60 +735,28 @@ class TransformerScorer:
             return False
         generator = torch.Generator().manual_seed(0)
         stem = torch.randint(0, config.vocab_size, (5,), generator=generator).tolist()
-        lead = [self.bos_id] if self.bos_id is not None else []
-        probe = [lead + stem + torch.randint(0, config.vocab_size, (n,), generator=generator).tolist() for n in (3, 1)]
-        chosen = [(_Row(i, len(lead), len(seq), 1), seq) for i, seq in enumerate(probe)]
+        probe = [
+            self._lead + stem + torch.randint(0, config.vocab_size, (n,), generator=generator).tolist() for n in (3, 1)
+        ]
+        chosen = [(_Row(i, len(self._lead), len(seq), 1), seq) for i, seq in enumerate(probe)]
         scores = []
         for inputs, keep, pairs in (self._padded_inputs(chosen), self._tree_inputs(sorted(chosen, key=lambda c: c[1]))):
+            queue, logprobs = _HeadQueue(self._head_logprobs), [{} for _ in probe]
             try:
-                hidden = self.model.base_model(**inputs).last_hidden_state[keep]
+                queue.add(self.model.base_model(**inputs).last_hidden_state[keep], pairs)
             except (AttributeError, KeyError, RuntimeError, TypeError, ValueError):
                 return False
-            rows = torch.tensor(pairs.rows, device=self.device)
-            values = self._head_logprobs(hidden, pairs.targets_on(self.device), rows).tolist()
-            scores.append(dict(zip(pairs.where, values, strict=True)))
+            queue.flush(logprobs)
+            scores.append(logprobs)
         tolerance = 1e-4 if self.dtype == torch.float32 else 5e-2
-        return scores[0].keys() == scores[1].keys() and all(
-            abs(scores[0][key] - scores[1][key]) <= tolerance for key in scores[0]
+        padded, trees = scores
+        return all(
+            row.keys() == other.keys() and all(abs(row[i] - other[i]) <= tolerance for i in row)
+            for row, other in zip(padded, trees, strict=True)
         )
 
     def _keep_last(self) -> dict:
         return {"logits_to_keep": 1} if self._keeps_logits else {}
-
-    def _score_after_prefix(self, batch: list[_Encoded], shared: int, prefix_cache, last_logprobs) -> list[float]:
-        """Score each candidate's tokens after the `shared` prefix tokens, on a copy of the prefix's cache."""
-        tails = [enc.ids[shared:] for enc in batch]
-        width = max(len(tail) for tail in tails)
-        totals = [0.0] * len(batch)
-        first_terms: list[list[float]] = [[] for _ in batch]
-        for b, enc in enumerate(batch):
-            if enc.first_scored == shared:  # predicted by the prefix's last position
-                first_terms[b].append(last_logprobs[enc.ids[shared]].item())
-        if width == 0 or all(len(enc.ids) - 1 <= shared for enc in batch):
-            return [math.fsum(terms) for terms in first_terms]
-        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        mask = torch.ones((len(batch), shared + width), dtype=torch.long)
-        keep = torch.zeros((len(batch), width), dtype=torch.bool)
-        targets, owner = [], []
-        for b, (enc, tail) in enumerate(zip(batch, tails, strict=True)):
-            ids[b, : len(tail)] = torch.tensor(tail)
-            mask[b, shared + len(tail) :] = 0
-            for index in range(max(enc.first_scored, shared + 1), len(enc.ids)):
-                keep[b, index - 1 - shared] = True
-                targets.append(enc.ids[index])
-                owner.append(b)
-        cache = copy.deepcopy(prefix_cache)
-        cache.batch_repeat_interleave(len(batch))
-        positions = torch.arange(shared, shared + width, device=self.device).expand(len(batch), -1)
-        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device), "position_ids": positions}
-        inputs[self._cache_kwarg] = cache
-        inputs["use_cache"] = True
-        values = self._logprobs_at(inputs, keep.to(self.device), torch.tensor(targets, device=self.device)).tolist()
-        for b, value in zip(owner, values, strict=True):
-            first_terms[b].append(value)
-        for b, terms in enumerate(first_terms):
-            totals[b] = math.fsum(terms)
-        return totals
 
     # ---- results -------------------------------------------------------------------------------------------
 
