@@ -3,7 +3,8 @@
 The tokenizer is a byte-level BPE trained on HSK sentences (zh and en), so it has character offsets,
 merges across Chinese characters (one token can span a word boundary or a context/continuation join)
 and splits rare characters into byte pieces. The models are seeded random Llama and Gemma 3 networks;
-the Gemma one has final-logit softcapping and 4-token sliding-window layers, so both code paths count.
+the Gemma one has final-logit softcapping and 4-token sliding-window layers, so both code paths count; the
+Qwen2 one has biases on its attention projections and an untied head.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import functools
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import (
+    Gemma3ForCausalLM,
+    Gemma3TextConfig,
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedTokenizerFast,
+    Qwen2Config,
+    Qwen2ForCausalLM,
+)
 
 from bilingual_lm.corpora.hsk import hsk_sentences
 
@@ -72,6 +81,25 @@ def tiny_gemma3(seed: int = 0) -> Gemma3ForCausalLM:
     )
     torch.manual_seed(seed)
     return Gemma3ForCausalLM(config).eval()
+
+
+def tiny_qwen2(seed: int = 0) -> Qwen2ForCausalLM:
+    config = Qwen2Config(
+        vocab_size=len(tiny_tokenizer()),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        initializer_range=0.3,
+        tie_word_embeddings=False,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+    )
+    torch.manual_seed(seed)
+    return Qwen2ForCausalLM(config).eval()
 
 
 @torch.inference_mode()
