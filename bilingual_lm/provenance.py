@@ -23,15 +23,21 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]
     return versions
 
 
+# Generated results are written after the commit they were made from: they are not "changes" to it.
+NOT_DIRT = ("notes/docs/generated",)
+
+
 def git_commit(repo: str | Path | None = None) -> str | None:
-    """The current commit of the checkout holding this package (with '-dirty' if it has changes)."""
+    """The current commit of the checkout holding this package ('-dirty' if tracked files other than the
+    generated notes results have changes)."""
     repo = Path(repo) if repo else Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             *(f":(exclude){path}" for path in NOT_DIRT)], cwd=repo, capture_output=True, text=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None

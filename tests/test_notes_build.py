@@ -43,7 +43,7 @@ def test_markdown_table_escapes_pipes_and_aligns():
 def test_note_output_writes_into_generated_slug_only(tmp_path):
     import matplotlib.pyplot as plt
 
-    out = NoteOutput("07-demo", tmp_path, fast=True, seed=3)
+    out = NoteOutput("07-demo", tmp_path / "generated", fast=True, seed=3)
     out.write_bilingual("summary", "中文 1.5", "English 1.5")
     out.write_json("results.json", {"x": 1.5})
     figure, axis = plt.subplots()

@@ -7,6 +7,7 @@ Each script runs in its own Python process, as a reader would run it (`python no
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bilingual_lm.errors import InputError
+from bilingual_lm.notes.output import FAST_BUILD, GENERATED_ENV
 
 
 @dataclass
@@ -53,13 +55,28 @@ def find_scripts(root: str | Path, only: Sequence[str] = ()) -> list[Path]:
     return chosen
 
 
-def run_script(script: Path, *, fast: bool, root: str | Path) -> ScriptRun:
-    """Run one note script in a fresh interpreter, from the checkout's root, and capture what it prints."""
+def run_script(script: Path, *, fast: bool, root: str | Path, generated: str | Path | None = None) -> ScriptRun:
+    """Run one note script in a fresh interpreter, from the checkout's root, and capture what it prints.
+    `generated` sends its results to that folder instead of the profile's default."""
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "HF_HUB_OFFLINE": "1"}
+    env.pop(GENERATED_ENV, None)
+    if generated is not None:
+        env[GENERATED_ENV] = str(generated)
     command = [sys.executable, str(script.relative_to(root)), *(["--fast"] if fast else [])]
     began = time.perf_counter()
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     return ScriptRun(script.stem, done.returncode, time.perf_counter() - began, done.stdout + done.stderr)
+
+
+def fast_build_copy(root: str | Path) -> Path:
+    """A fresh copy of the checkout's notes/ (without its generated results) and mkdocs.yml under
+    build/notes-fast/, where the fast profile's scripts write and its site is built."""
+    root = Path(root)
+    copy = root / FAST_BUILD
+    shutil.rmtree(copy / "notes", ignore_errors=True)
+    shutil.copytree(root / "notes", copy / "notes", ignore=shutil.ignore_patterns("__pycache__", "generated"))
+    shutil.copy(root / "mkdocs.yml", copy / "mkdocs.yml")
+    return copy
 
 
 def build_site(root: str | Path, site_dir: str | Path | None = None) -> subprocess.CompletedProcess:

@@ -1,5 +1,9 @@
 """Everything a note's script makes goes to `notes/docs/generated/<slug>/`, written atomically.
 
+That folder holds the committed full-profile results. The fast profile writes to its own build copy,
+`build/notes-fast/notes/docs/generated/<slug>/`, so it never overwrites a committed page; the drift check
+(`blm notes check`) sends a full run to a temporary folder through `$BLM_NOTES_GENERATED`.
+
 A page includes these files with pymdownx.snippets, so no number on the site is typed by hand:
 
 * tables and sentences with numbers: `<name>.zh.md` / `<name>.en.md` (or one `<name>.md` when the text
@@ -12,6 +16,7 @@ A page includes these files with pymdownx.snippets, so no number on the site is 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +25,21 @@ from bilingual_lm.atomic import atomic_write
 from bilingual_lm.provenance import provenance
 
 LANGS = ("zh", "en")
+GENERATED_ENV = "BLM_NOTES_GENERATED"  # a folder that receives <slug>/ instead of the default below
+FAST_BUILD = Path("build") / "notes-fast"  # the fast profile's copy of notes/ and mkdocs.yml, in the checkout
+
+
+def committed_generated(root: str | Path) -> Path:
+    """The committed (full-profile) results of every note in the checkout `root`."""
+    return Path(root) / "notes" / "docs" / "generated"
+
+
+def generated_root(root: str | Path, *, fast: bool) -> Path:
+    """Where a note script run from the checkout `root` writes: `$BLM_NOTES_GENERATED` if set, else the
+    committed folder for the full profile and the fast build's copy for the fast profile."""
+    if os.environ.get(GENERATED_ENV):
+        return Path(os.environ[GENERATED_ENV])
+    return committed_generated(Path(root) / FAST_BUILD if fast else root)
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], align: str | None = None) -> str:
@@ -38,18 +58,22 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], align: str 
 class NoteOutput:
     """The generated-files folder of one note (`slug` is the script's file name, e.g. `01-chain-rule`)."""
 
-    def __init__(self, slug: str, docs_dir: str | Path, *, fast: bool, seed: int) -> None:
+    def __init__(self, slug: str, generated: str | Path, *, fast: bool, seed: int,
+                 committed: str | Path | None = None) -> None:
         self.slug = slug
-        self.dir = Path(docs_dir) / "generated" / slug
+        self.dir = Path(generated) / slug
+        self.committed_dir = Path(committed or generated) / slug  # the full profile's results, read-only
         self.fast = fast
         self.seed = seed
         self.dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def for_script(cls, script: str | Path, *, fast: bool, seed: int) -> NoteOutput:
-        """The output of `notes/scripts/<slug>.py`: `notes/docs/generated/<slug>/`."""
+        """The output of `<checkout>/notes/scripts/<slug>.py` (see `generated_root`)."""
         script = Path(script).resolve()
-        return cls(script.stem, script.parent.parent / "docs", fast=fast, seed=seed)
+        root = script.parents[2]
+        return cls(script.stem, generated_root(root, fast=fast), fast=fast, seed=seed,
+                   committed=committed_generated(root))
 
     @property
     def profile(self) -> str:

@@ -123,7 +123,7 @@ def main(fast: bool = False) -> None:
         table = {ui: factor_table(ngram[lang]["factors"], LABELS[ui], with_order=True) for ui in ("zh", "en")}
         out.write_bilingual(f"ngram-{lang}", table["zh"], table["en"])
 
-    transformer_json = out.dir / "transformer.json"
+    transformer_json = out.committed_dir / "transformer.json"  # the fast profile reuses the last full run
     if not fast:
         transformer = score_all(TRANSFORMER)
         transformer["provenance"] = provenance(seed=SEED, command="python notes/scripts/01-chain-rule.py",
