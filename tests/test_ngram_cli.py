@@ -1,23 +1,11 @@
 """`blm ngram train`: files in, an ARPA or native model out; bad input is one line and exit status 2."""
 
-import sys
-
 import numpy as np
 import pytest
+from hostile import run_in_process as run_blm
 from test_ngram_data import KENLM
 
-from bilingual_lm.cli import main
 from bilingual_lm.ngram import load_ngram
-
-
-def run_blm(monkeypatch, *args) -> int:
-    """Run the real entry point in-process; its exit status (0 when it returns normally)."""
-    monkeypatch.setattr(sys, "argv", ["blm", *map(str, args)])
-    try:
-        main()
-    except SystemExit as done:
-        return done.code
-    return 0
 
 
 def test_train_writes_kenlms_model_from_pretokenized_text(tmp_path, monkeypatch, capsys):

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from bilingual_lm.errors import InputError
+from bilingual_lm.eval.bootstrap import MAX_RESAMPLES
 from bilingual_lm.score.registry import DEFAULT_TRANSFORMER
 
 
@@ -59,9 +60,10 @@ def _list_tasks(tasks_dir: str | None) -> None:
 @click.option("--device", default=None, help="cpu, cuda, mps [default: automatic].")
 @click.option("--output-dir", type=click.Path(), default=None,
               help="Results directory [default: blm-results/<model>-<timestamp>].")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seeds sampling and the bootstrap.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
-              help="Bootstrap resamples for the 95% CIs (0: none).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seeds sampling and the bootstrap.")
+@click.option("--bootstrap", type=click.IntRange(0, MAX_RESAMPLES), default=1000, show_default=True,
+              help=f"Bootstrap resamples for the 95% CIs (0: none; at most {MAX_RESAMPLES}).")
 @click.option("--overwrite", is_flag=True, help="Replace results of a different run in --output-dir.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the request cache.")
 @click.option("--list-tasks", is_flag=True, help="List the tasks and exit.")

@@ -35,7 +35,7 @@ def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, outpu
     from bilingual_lm.ngram.train import check_options
     from bilingual_lm.segment.base import get_segmenter
 
-    check_options(order, smoothing)
+    check_options(order, smoothing, k, alpha)
     native = Path(output).suffix == ".blm"
     if smoothing == "addk" and order > 1 and not native:
         raise InputError("an add-k model above order 1 has no exact ARPA form; write it to a .blm file")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 CONFIDENCE = 0.95
+MAX_RESAMPLES = 100_000  # the resample matrix is resamples × items integers: 100k × 100 items is 80 MB
 
 
 def stable_seed(*parts: object) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -12,13 +13,19 @@ from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.smoothing import SMOOTHERS
 from bilingual_lm.ngram.vocabulary import encode_training
 
+MAX_ORDER = 10  # beyond this the tables hold almost only singletons; KenLM's default build stops at 6
 
-def check_options(order: int, smoothing: str) -> None:
-    """InputError for an order below 1 or a smoothing we do not have."""
-    if not isinstance(order, int) or order < 1:
-        raise InputError(f"the order must be an integer of at least 1, not {order!r}")
+
+def check_options(order: int, smoothing: str, k: float = 1.0, alpha: float = 0.4) -> None:
+    """InputError for an order outside 1..MAX_ORDER, an unknown smoothing, or k, alpha not finite and > 0."""
+    if not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise InputError(f"the order must be an integer of at least 1 and at most {MAX_ORDER}, not {order!r}")
     if smoothing not in SMOOTHERS:
         raise InputError(f"unknown smoothing {smoothing!r}; choose one of {', '.join(SMOOTHERS)}")
+    if not (math.isfinite(k) and k > 0):
+        raise InputError(f"--k must be a finite number above 0, not {k}")
+    if not (math.isfinite(alpha) and 0 < alpha <= 1):
+        raise InputError(f"--alpha must be above 0 and at most 1, not {alpha}")
 
 
 def train_ngram(sentences: Iterable[Sequence[str]], order: int, smoothing: str = "kn", *, k: float = 1.0,
@@ -30,7 +37,7 @@ def train_ngram(sentences: Iterable[Sequence[str]], order: int, smoothing: str =
     as KenLM's lmplz) or "stupid" (stupid backoff with `alpha`: a score, not a probability).
     Words seen fewer than `min_count` times, or not in `vocab`, are counted as `<unk>`.
     """
-    check_options(order, smoothing)
+    check_options(order, smoothing, k, alpha)
     sentences = sentences if isinstance(sentences, list) else list(sentences)
     if not any(sentences):
         raise InputError("no words to train on")

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from bilingual_lm.errors import InputError
+from bilingual_lm.models.device import resolve_device
 from bilingual_lm.ngram import NgramModel, load_ngram, train_ngram
 from bilingual_lm.ngram.native import VERSION as NATIVE_VERSION
 from bilingual_lm.ngram.vocabulary import EOS, UNK
@@ -161,7 +162,7 @@ def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = N
     (dtype, …) are ignored.
     """
     segmenter = get_segmenter(lang)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = str(resolve_device(device)) if device else ("cuda" if torch.cuda.is_available() else "cpu")
     if target == "default":
         path, recipe = default_model_path(lang)
         name = f"ngram:default-{lang}"
