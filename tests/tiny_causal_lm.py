@@ -43,29 +43,34 @@ def tiny_tokenizer() -> PreTrainedTokenizerFast:
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>")
 
 
-def tiny_llama(seed: int = 0, max_positions: int = 256) -> LlamaForCausalLM:
-    config = LlamaConfig(
-        vocab_size=len(tiny_tokenizer()),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=max_positions,
-        initializer_range=0.3,
-        bos_token_id=1,
-        eos_token_id=2,
-        pad_token_id=0,
-    )
+def _small(model_class, config_class, seed: int, **settings):
+    """A seeded random `model_class` over the tiny tokenizer, 32 wide, with `settings` over the shared ones."""
+    shared = {
+        "vocab_size": len(tiny_tokenizer()),
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 256,
+        "initializer_range": 0.3,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "pad_token_id": 0,
+    }
     torch.manual_seed(seed)
-    return LlamaForCausalLM(config).eval()
+    return model_class(config_class(**{**shared, **settings})).eval()
+
+
+def tiny_llama(seed: int = 0, max_positions: int = 256) -> LlamaForCausalLM:
+    return _small(LlamaForCausalLM, LlamaConfig, seed, max_position_embeddings=max_positions)
 
 
 def tiny_gemma3(seed: int = 0) -> Gemma3ForCausalLM:
-    config = Gemma3TextConfig(
-        vocab_size=len(tiny_tokenizer()),
-        hidden_size=32,
-        intermediate_size=64,
+    return _small(
+        Gemma3ForCausalLM,
+        Gemma3TextConfig,
+        seed,
         num_hidden_layers=3,
         num_attention_heads=2,
         num_key_value_heads=1,
@@ -73,33 +78,11 @@ def tiny_gemma3(seed: int = 0) -> Gemma3ForCausalLM:
         sliding_window=4,
         layer_types=["sliding_attention", "sliding_attention", "full_attention"],
         final_logit_softcapping=2.0,
-        max_position_embeddings=256,
-        initializer_range=0.3,
-        bos_token_id=1,
-        eos_token_id=2,
-        pad_token_id=0,
     )
-    torch.manual_seed(seed)
-    return Gemma3ForCausalLM(config).eval()
 
 
 def tiny_qwen2(seed: int = 0) -> Qwen2ForCausalLM:
-    config = Qwen2Config(
-        vocab_size=len(tiny_tokenizer()),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        initializer_range=0.3,
-        tie_word_embeddings=False,
-        bos_token_id=1,
-        eos_token_id=2,
-        pad_token_id=0,
-    )
-    torch.manual_seed(seed)
-    return Qwen2ForCausalLM(config).eval()
+    return _small(Qwen2ForCausalLM, Qwen2Config, seed, tie_word_embeddings=False)
 
 
 @torch.inference_mode()

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
+from bilingual_lm.score.transformer import _slice_logits
+
 # (rows, vocabulary columns) per tile: on a CPU a 1024 × 2048 fp32 tile (8 MiB) stays in cache for the passes
 # over it; on a GPU large tiles keep the kernels busy.
 TILE = {"cpu": (1024, 2048), "other": (4096, 16384)}
@@ -65,7 +67,7 @@ def head_stats(
         inside = (targets >= begin) & (targets < begin + part.shape[0])
         for first in range(0, rows, tile_rows):
             chunk = slice(first, first + tile_rows)
-            logits = _tile_logits(hidden[chunk], part, part_bias, softcap, buffer)
+            logits = _slice_logits(hidden[chunk], part, part_bias, softcap, buffer)
             here = inside[chunk]
             where = here.nonzero(as_tuple=True)
             picked[chunk][where] = logits[where[0], targets[chunk][where] - begin]
@@ -89,15 +91,3 @@ def head_stats(
         top_token=top_token,
         target_logprobs=picked - (top + log_total)[:, None],
     )
-
-
-def _tile_logits(hidden, weight, bias, softcap: float | None, buffer: torch.Tensor) -> torch.Tensor:
-    """hidden @ weightᵀ + bias, soft-capped, written in fp32 into the top-left corner of `buffer`."""
-    logits = buffer[: hidden.shape[0], : weight.shape[0]]
-    if hidden.dtype == torch.float32 and weight.dtype == torch.float32 and bias is None:
-        torch.mm(hidden, weight.T, out=logits)
-    else:
-        logits.copy_(torch.nn.functional.linear(hidden, weight, bias))
-    if softcap is not None:
-        logits.div_(softcap).tanh_().mul_(softcap)
-    return logits
