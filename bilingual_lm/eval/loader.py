@@ -54,6 +54,7 @@ _TOP_LEVEL = {
     "items": True,
 }  # field -> required
 _ITEM_FIELDS = {"id", "slots", "candidates", "gold", "meta"}
+TEMPLATE_KEYS = ("prompt", "neutral", "joiner")  # neutral: PMI's prompt; joiner: prompt->answer text
 
 
 def template_hash(templates: dict) -> str:
@@ -201,8 +202,8 @@ def _check_conditions(check: _Checker, data: dict, languages: tuple[str, ...]) -
 def _check_templates(check: _Checker, data: dict, languages: tuple[str, ...]) -> tuple[dict, set[str]]:
     templates = check.mapping(data["templates"], "templates")
     for key in templates:
-        if key != "prompt":
-            check.fail(f"templates.{key}", "unknown template (the one template is 'prompt')")
+        if key not in TEMPLATE_KEYS:
+            check.fail(f"templates.{key}", f"unknown template (templates are {', '.join(TEMPLATE_KEYS)})")
     if "prompt" not in templates:
         check.fail("templates", "has no 'prompt' template")
     prompt = check.per_language(templates["prompt"], "templates.prompt", languages)
@@ -214,7 +215,26 @@ def _check_templates(check: _Checker, data: dict, languages: tuple[str, ...]) ->
                 f"templates.prompt.{lang}",
                 f"has placeholders {_braced(fields[lang])} but templates.prompt.{languages[0]} has {_braced(first)}",
             )
+    if "neutral" in templates:
+        neutral = check.per_language(templates["neutral"], "templates.neutral", languages)
+        for lang in languages:
+            if _placeholders(check, neutral[lang], f"templates.neutral.{lang}"):
+                check.fail(f"templates.neutral.{lang}", "a neutral prompt has no placeholders")
+    if "joiner" in templates:
+        _check_joiners(check, check.mapping(templates["joiner"], "templates.joiner"), languages)
     return templates, first
+
+
+def _check_joiners(check: _Checker, joiners: dict, languages: tuple[str, ...]) -> None:
+    """templates.joiner: 'P->A' -> the text between a prompt in P and an answer in A, for every pair."""
+    pairs = [f"{p}->{a}" for p in languages for a in languages]
+    for key, value in joiners.items():
+        if key not in pairs:
+            check.fail(f"templates.joiner.{key}", f"is not a prompt->answer pair of the task ({', '.join(pairs)})")
+        check.text(value, f"templates.joiner.{key}", non_empty=False)
+    for pair in pairs:
+        if pair not in joiners:
+            check.fail("templates.joiner", f"has no '{pair}' (give the joiner of every prompt->answer pair)")
 
 
 def _braced(names: Iterable[str]) -> str:

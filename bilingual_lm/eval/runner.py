@@ -62,6 +62,7 @@ class Unit:
     item: Item
     prompt_lang: str
     answer_lang: str | None = None
+    neutral: bool = False  # a choice task's neutral prompt (PMI's reference), not one of its items
 
 
 def task_languages(task: Task, langs: Sequence[str]) -> list[str]:
@@ -76,19 +77,35 @@ def task_conditions(task: Task, langs: Sequence[str]) -> list[tuple[str, str]]:
     return [pair for pair in pairs if not task.conditions or pair in task.conditions]
 
 
+NEUTRAL_ITEM = "(neutral)"  # the item id of a task's neutral-prompt unit (not a valid id in a generated file)
+
+
+def neutral_item(task: Task) -> Item | None:
+    """Every candidate concept of the task's items after the neutral prompt (None: the task has none).
+
+    Scored once per task and condition as an ordinary candidate request, it gives log p(answer | neutral)
+    for the PMI rule."""
+    prompts = {lang: task.neutral_prompt(lang) for lang in task.languages}
+    if task.kind != "choice" or not task.items or None in prompts.values():
+        return None
+    concepts = {c.id: c for item in task.items for c in item.candidates}
+    return Item(id=NEUTRAL_ITEM, prompts=prompts, candidates=tuple(concepts[cid] for cid in sorted(concepts)))
+
+
 def plan_units(tasks: Sequence[Task], langs: Sequence[str]) -> list[Unit]:
-    """Every unit of `tasks` in the fixed order: task, item, then condition."""
+    """Every unit of `tasks` in the fixed order: task, (its neutral prompt,) item, then condition."""
     units: list[Unit] = []
     for task in tasks:
         if task.kind == "choice":
             conditions = task_conditions(task, langs)
         else:
             conditions = [(lang, None) for lang in task_languages(task, langs)]
-        for item in task.items:
+        neutral = neutral_item(task)
+        for item in ([neutral] if neutral else []) + list(task.items):
             for prompt_lang, answer_lang in conditions:
                 shares_request = units and units[-1].item is item and units[-1].prompt_lang == prompt_lang
                 request = units[-1].request if shares_request and task.kind == "choice" else len(units)
-                units.append(Unit(len(units), request, task, item, prompt_lang, answer_lang))
+                units.append(Unit(len(units), request, task, item, prompt_lang, answer_lang, item is neutral))
     return units
 
 
@@ -96,8 +113,10 @@ def _is_cjk(char: str) -> bool:
     return metrics.token_script(char) == "han" or "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef"
 
 
-def join_answer(prompt: str, answer: str) -> str:
-    """The continuation that follows `prompt` for `answer` (see ANSWER_JOIN)."""
+def join_answer(prompt: str, answer: str, joiner: str | None = None) -> str:
+    """The continuation that follows `prompt` for `answer`: the task's joiner, else the ANSWER_JOIN rule."""
+    if joiner is not None:
+        return joiner + answer
     if not prompt or not answer or prompt[-1].isspace() or answer[0].isspace():
         return answer
     if _is_cjk(prompt[-1]) or _is_cjk(answer[0]):
@@ -108,7 +127,8 @@ def join_answer(prompt: str, answer: str) -> str:
 def choice_request(units: Sequence[Unit]) -> dict:
     """One request for units of the same item and prompt language: all their answers after the prompt."""
     prompt = units[0].item.prompts[units[0].prompt_lang]
-    answers = [join_answer(prompt, c.surface[unit.answer_lang]) for unit in units for c in unit.item.candidates]
+    answers = [join_answer(prompt, c.surface[unit.answer_lang], unit.task.joiner(unit.prompt_lang, unit.answer_lang))
+               for unit in units for c in unit.item.candidates]
     return {"kind": "candidates", "prompt": prompt, "candidates": answers}
 
 
@@ -131,10 +151,11 @@ def _base_record(unit: Unit) -> dict:
               "prompt_lang": unit.prompt_lang}
     if unit.task.kind == "choice":
         record["answer_lang"] = unit.answer_lang
+        record["neutral"] = unit.neutral
     return record
 
 
-def choice_record(unit: Unit, prompt: str, answers: list[str], logprobs: list[float]) -> dict:
+def choice_record(unit: Unit, prompt: str, answers: list[str], logprobs: list[float], n_tokens: list[int]) -> dict:
     candidates = unit.item.candidates
     return {
         **_base_record(unit),
@@ -142,9 +163,17 @@ def choice_record(unit: Unit, prompt: str, answers: list[str], logprobs: list[fl
         "candidates": [c.id for c in candidates],
         "answers": answers,
         "n_chars": [len(c.surface[unit.answer_lang]) for c in candidates],
+        "n_tokens": n_tokens,
         "gold": unit.item.gold,
         "logprobs": logprobs,
     }
+
+
+def continuation_tokens(scorer: Scorer, prompt: str, answers: list[str]) -> list[int]:
+    """How many tokens each answer takes as a continuation of `prompt` (the per-token rule's divisor)."""
+    if hasattr(scorer, "continuation_tokens"):
+        return list(scorer.continuation_tokens(prompt, answers))
+    return [score.n_tokens for score in scorer.score(answers, [prompt] * len(answers))]
 
 
 def parallel_record(unit: Unit, answer: dict) -> dict:
@@ -187,11 +216,13 @@ def _next_token_summary(distribution) -> dict:
     return summary
 
 
-def _choice_records(group: list[Unit], request: dict, logprobs: list[float]) -> list[dict]:
+def _choice_records(scorer: Scorer, group: list[Unit], request: dict, logprobs: list[float]) -> list[dict]:
     records, offset = [], 0
+    n_tokens = continuation_tokens(scorer, request["prompt"], request["candidates"])
     for unit in group:
         end = offset + len(unit.item.candidates)
-        records.append(choice_record(unit, request["prompt"], request["candidates"][offset:end], logprobs[offset:end]))
+        records.append(choice_record(unit, request["prompt"], request["candidates"][offset:end], logprobs[offset:end],
+                                     n_tokens[offset:end]))
         offset = end
     return records
 
@@ -212,7 +243,7 @@ class _Scoring:
         if logprobs is None:
             self.pending_choices.append((group, request))
             return []
-        return _choice_records(group, request, logprobs)
+        return _choice_records(self.scorer, group, request, logprobs)
 
     def flush_choices(self) -> list[dict]:
         """Score the waiting choice requests in one batched call (a loop for scorers without one)."""
@@ -227,7 +258,7 @@ class _Scoring:
         for (group, request), answer in zip(pending, answers, strict=True):
             logprobs = [float(x) for x in answer]
             self.cache.put(request, logprobs)
-            records.extend(_choice_records(group, request, logprobs))
+            records.extend(_choice_records(self.scorer, group, request, logprobs))
         return records
 
     def parallel(self, unit: Unit) -> dict | None:

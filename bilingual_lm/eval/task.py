@@ -53,3 +53,11 @@ class Task:
     languages: tuple[str, ...] = ()  # the languages every prompt and surface form is given in
     license: str = ""  # the licence of the source data
     default_limit: int | None = None  # items the `default` suite runs (the first ones); None = not in it
+
+    def neutral_prompt(self, lang: str) -> str | None:
+        """The task's neutral prompt in `lang` (PMI's reference context), or None if it has none."""
+        return self.templates.get("neutral", {}).get(lang)
+
+    def joiner(self, prompt_lang: str, answer_lang: str) -> str | None:
+        """The text put between a prompt in `prompt_lang` and an answer in `answer_lang` (None: not set)."""
+        return self.templates.get("joiner", {}).get(f"{prompt_lang}->{answer_lang}")

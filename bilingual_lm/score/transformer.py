@@ -229,6 +229,10 @@ class TransformerScorer:
         """log p(candidate | prompt) for each candidate; the shared prompt tokens are run once (KV cache)."""
         return self.score_candidates_batch([(prompt, candidates)])[0]
 
+    def continuation_tokens(self, prompt: str, candidates: Sequence[str]) -> list[int]:
+        """How many tokens `score_candidates` scores for each candidate after `prompt` (no model call)."""
+        return [len(enc.ids) - enc.first_scored for enc in (self._encode(c, prompt) for c in candidates)]
+
     @torch.inference_mode()
     def score_candidates_batch(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
         """`score_candidates` for many (prompt, candidates) requests in few forward passes: the prompts of up
