@@ -79,7 +79,7 @@ def test_accuracy_and_gold_probability_match_a_plain_computation(run):
             gold = r["candidates"].index(r["gold"])
             hits.append(int(np.argmax(probs)) == gold)  # np.argmax takes the first of tied maxima
             gold_probs.append(probs[gold])
-        summary = results["metrics"]["t_currency"]["conditions"][condition]["none"]
+        summary = results["metrics"]["t_currency"]["conditions"][condition]["rules"]["sum"]
         assert summary["accuracy"]["mean"] == pytest.approx(np.mean(hits))
         assert summary["gold_prob"]["mean"] == pytest.approx(np.mean(gold_probs))
         assert results["metrics"]["t_currency"]["chance_accuracy"] == pytest.approx(1 / 4)
@@ -206,4 +206,4 @@ def test_limit_scores_the_first_items_of_each_task(tasks):
     results = evaluate(CharBigramScorer(), tasks, ["zh", "en"], limit=2, cache_path=None, n_bootstrap=0)
     assert {name: task["n_items"] for name, task in results["metrics"].items()} == {
         "t_currency": 2, "t_translation": 2, "t_parallel": 2, "t_open": 2}
-    assert results["metrics"]["t_currency"]["conditions"]["zh->zh"]["none"]["accuracy"]["ci"] is None
+    assert results["metrics"]["t_currency"]["conditions"]["zh->zh"]["rules"]["sum"]["mrr"]["ci"] is None

@@ -11,18 +11,6 @@ from bilingual_lm.eval.bootstrap import Bootstrap
 E = math.e
 
 
-def test_candidate_distribution_is_the_softmax_of_log_likelihoods():
-    # p ∝ exp(log p): (0.2, 0.1, 0.1) / 0.4 = (0.5, 0.25, 0.25)
-    probs = metrics.candidate_distribution([math.log(0.2), math.log(0.1), math.log(0.1)], [1, 1, 1])
-    assert probs == pytest.approx([0.5, 0.25, 0.25], abs=1e-15)
-
-
-def test_candidate_distribution_per_character_divides_by_answer_length():
-    # scores (−2/1, −3/3) = (−2, −1); softmax = (1/(1+e), e/(1+e)) = (0.26894…, 0.73105…)
-    probs = metrics.candidate_distribution([-2.0, -3.0], [1, 3], "char")
-    assert probs == pytest.approx([1 / (1 + E), E / (1 + E)], abs=1e-15)
-
-
 def test_ranking_breaks_ties_by_candidate_order():
     # candidates 0 and 2 tie at 0.25: 0 comes first, so the order is 1, 0, 2 and candidate 2 ranks third
     assert metrics.ranking([0.25, 0.5, 0.25]) == [1, 0, 2]

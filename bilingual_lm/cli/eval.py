@@ -11,6 +11,7 @@ import click
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.eval.bootstrap import MAX_RESAMPLES
+from bilingual_lm.eval.rules import RULES
 from bilingual_lm.score.registry import DEFAULT_TRANSFORMER
 
 
@@ -122,16 +123,16 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
 
 @eval_command.command("report")
 @click.argument("results_dir", type=click.Path())
-@click.option("--norm", type=click.Choice(["none", "char"]), default=None,
-              help="Length normalisation of the candidate scores [default: the run's primary one].")
-def report_command(results_dir, norm):
+@click.option("--rule", type=click.Choice(RULES), default=None,
+              help="Scoring rule of the detail tables and plots [default: the run's primary one, sum].")
+def report_command(results_dir, rule):
     """Re-render report.md, the plots and the summary table of RESULTS_DIR, without rescoring."""
     from bilingual_lm.eval import plots, report
     from bilingual_lm.eval.results import read_results
 
     results, records = read_results(results_dir)
-    if norm:
-        results["conventions"]["primary_length_normalisation"] = norm
+    if rule:
+        results["conventions"]["primary_scoring_rule"] = rule
     report.write_report(Path(results_dir), results)
     plots.write_plots(Path(results_dir), results, records)
     report.print_summary(results)

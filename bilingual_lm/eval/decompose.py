@@ -38,7 +38,7 @@ def sentence(decomposition: dict, verdicts: dict, means: dict[str, float], l1: s
     parts = []
     words = {
         "prompt_language": (f"asking in {l1} rather than {l2}", "helps", "hurts"),
-        "answer_language": (f"answers written in {l1} rather than {l2}", "help", "hurt"),
+        "answer_language": (f"answering in {l1} rather than {l2}", "helps", "hurts"),
         "interaction": ("matching the answer's language to the prompt's", "helps", "hurts"),
     }
     for effect in EFFECTS:

@@ -2,9 +2,8 @@
 
 Conventions (recorded in every results.json under `conventions`):
 
-* The candidate distribution of an item is the softmax of its candidates' log-likelihoods
-  log p(answer | prompt), with a stated length normalisation: ``none`` (the log-likelihoods as they are)
-  or ``char`` (each divided by the answer's length in characters).
+* The candidate distribution of an item is the softmax of its candidates' scores under a scoring rule
+  (`bilingual_lm.eval.rules`).
 * Rankings sort by descending probability; ties keep the candidates' order in the task file.
 * Entropies and the Jensen–Shannon divergence are in bits (log base 2); JS therefore lies in [0, 1].
 * ECE uses `ECE_BINS` equal-width bins of the top-1 confidence, right-closed: (0, 0.1], …, (0.9, 1].
@@ -20,20 +19,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-LENGTH_NORMALISATIONS = ("none", "char")
 ECE_BINS = 10
-
-
-def candidate_distribution(logprobs: Sequence[float], n_chars: Sequence[int], norm: str = "none") -> np.ndarray:
-    """Softmax over the candidates of log p(answer | prompt), optionally divided by answer length."""
-    scores = np.asarray(logprobs, dtype=np.float64)
-    if norm == "char":
-        scores = scores / np.maximum(np.asarray(n_chars, dtype=np.float64), 1.0)
-    elif norm != "none":
-        raise ValueError(f"unknown length normalisation {norm!r}")
-    scores = scores - scores.max()
-    weights = np.exp(scores)
-    return weights / weights.sum()
 
 
 def ranking(probs: Sequence[float]) -> list[int]:

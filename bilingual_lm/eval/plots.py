@@ -35,7 +35,7 @@ def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
         for t_index, task in enumerate(tasks.values()):
             if condition not in task["conditions"]:
                 continue
-            entry = task["conditions"][condition][norm]["accuracy"]
+            entry = task["conditions"][condition]["rules"][norm]["accuracy"]
             xs.append(t_index + (c_index - (len(conditions) - 1) / 2) * width)
             means.append(entry["mean"])
             low, high = entry["ci"] or (entry["mean"], entry["mean"])
@@ -58,7 +58,7 @@ def js_divergence(results: dict, path: Path, norm: str) -> bool:
     for name, task in results["metrics"].items():
         if task["kind"] == "choice" and task["comparisons"]:
             comparison, entry = next(iter(task["comparisons"].items()))
-            series[f"{name} ({comparison})"] = entry[norm]["per_item_js_bits"]
+            series[f"{name} ({comparison})"] = entry["rules"][norm]["per_item_js_bits"]
     if not series:
         return False
     figure, axes = _figure(7, 4)
@@ -72,14 +72,17 @@ def js_divergence(results: dict, path: Path, norm: str) -> bool:
 
 def entropy_by_language(results: dict, records: list[dict], path: Path, norm: str) -> bool:
     """Box plots of entropy: over the candidates per condition (left), of the next token per language (right)."""
-    from bilingual_lm.eval import metrics
+    from bilingual_lm.eval import metrics, rules
 
     panels: dict[str, dict[str, list[float]]] = {"candidates": {}, "next token": {}}
+    neutral = rules.neutral_tables(records)
     for record in records:
-        if record["kind"] == "choice":
-            probs = metrics.candidate_distribution(record["logprobs"], record["n_chars"], norm)
+        if record["kind"] == "choice" and not record.get("neutral"):
+            scores = rules.rule_scores(record, norm, neutral.get(f"{record['prompt_lang']}->{record['answer_lang']}"))
+            if scores is None:
+                continue
             key = f"{record['prompt_lang']}→{record['answer_lang']}"
-            panels["candidates"].setdefault(key, []).append(metrics.entropy_bits(probs))
+            panels["candidates"].setdefault(key, []).append(metrics.entropy_bits(rules.softmax(scores)))
         elif record["kind"] == "open":
             panels["next token"].setdefault(record["prompt_lang"], []).append(record["entropy_bits"])
     panels = {name: groups for name, groups in panels.items() if groups}
@@ -99,7 +102,7 @@ def entropy_by_language(results: dict, records: list[dict], path: Path, norm: st
 
 def write_plots(path: Path, results: dict, records: list[dict]) -> list[str]:
     """Write the plots that the results allow; returns their file names."""
-    norm = results["conventions"]["primary_length_normalisation"]
+    norm = results["conventions"]["primary_scoring_rule"]
     path = Path(path)
     written = []
     if accuracy_by_condition(results, path / "accuracy_by_condition.png", norm):

@@ -44,14 +44,26 @@ def task_record(task: Task) -> dict:
 
 
 def conventions() -> dict:
-    from bilingual_lm.eval import runner
+    from bilingual_lm.eval import rules, runner
     from bilingual_lm.eval.bootstrap import CONFIDENCE
 
     return {
-        "candidate_distribution": "softmax of the candidates' log p(answer | prompt), per length normalisation",
-        "length_normalisations": {"none": "log-likelihoods as they are", "char": "divided by the answer's characters"},
-        "primary_length_normalisation": "none",
-        "answer_join": runner.ANSWER_JOIN,
+        "candidate_distribution": "softmax of the candidates' scores under each scoring rule",
+        "scoring_rules": list(rules.RULES),
+        "scoring_rule_definitions": rules.RULE_DESCRIPTIONS,
+        "primary_scoring_rule": rules.PRIMARY_RULE,
+        "neutral_prompt": "each task's templates.neutral (its prompt without the subject), scored once per task "
+        "and condition for every candidate concept of the task",
+        "answer_join": f"the task's templates.joiner per prompt->answer language pair; without one, {runner.ANSWER_JOIN}",
+        "baselines": "uniform 1/k; most-frequent gold of the task; fewest-tokens pick (ties split); the model's "
+        "top-1 under the neutral prompt (answer prior, sum rule)",
+        "prior_collapse": "one candidate top-1 on >= 50% of the items while gold on <= half as many",
+        "robust": "a difference is robust when every scoring rule gives the same sign with a 95% CI excluding 0",
+        "proportion_intervals": "Wilson score (statsmodels proportion_confint)",
+        "multiple_comparisons": "Holm (statsmodels multipletests) over every accuracy difference of the report; "
+        "p-values by paired sign-flip permutation",
+        "ece_interval": "bootstrap CI; 'calibrated_mean' is the ECE a perfectly calibrated model would show",
+        "chance_levels": "RankC: its expectation under random rankings; JS: one side's candidates permuted",
         "ranking_ties": "stable: tied candidates keep their order in the task file",
         "entropy_unit": "bits",
         "js_unit": "bits (log base 2; range [0, 1])",
