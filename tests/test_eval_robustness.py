@@ -44,7 +44,8 @@ SHORT = {
     "languages": ["zh", "en"],
     "templates": {"prompt": {"zh": "{x}是", "en": "{x} is"}, "neutral": {"zh": "它是", "en": "It is"},
                   "joiner": {"zh->zh": "", "zh->en": " ", "en->zh": "", "en->en": " "}},
-    "concepts": {"a": {"zh": "甲", "en": "alpha-long"}, "b": {"zh": "乙乙", "en": "beta"}, "c": {"zh": "丙丙丙", "en": "c"}},
+    "concepts": {"a": {"zh": "甲", "en": "alpha-long"}, "b": {"zh": "乙乙", "en": "beta"},
+                 "c": {"zh": "丙丙丙", "en": "c"}},
     "items": [{"id": f"i{n}", "slots": {"x": {"zh": f"物{n}", "en": f"thing {n}"}}, "candidates": ["a", "b", "c"],
                "gold": "a"} for n in range(12)],
 }

@@ -103,7 +103,8 @@ def family(result: dict) -> list[dict]:
             entries += [by_rule["differences"]["accuracy"] for by_rule in comparison["rules"].values()]
         for by_effect in task.get("decomposition", {}).get("rules", {}).values():
             entries += list(by_effect.values())
-        entries += [entry["accuracy_difference"] for entry in task.get("concept_level", {}).get("comparison", {}).values()]
+        concept_level = task.get("concept_level", {}).get("comparison", {})
+        entries += [entry["accuracy_difference"] for entry in concept_level.values()]
     return [entry for entry in entries if entry.get("p") is not None]
 
 

@@ -114,7 +114,7 @@ def _comparison(rows_a, rows_b, recs_a, recs_b, boot, seed, key) -> dict:
         "rankc_chance": stats.rankc_chance([p.size for p, _ in pairs]),
         "js_bits": boot.mean(js),
         "js_chance": stats.permutation_chance(pairs, metrics.js_divergence_bits, seed, *key),
-        "top1_agreement": stats.wilson([float(ra["top1"] == rb["top1"]) for ra, rb in zip(rows_a, rows_b, strict=True)]),
+        "top1_agreement": stats.wilson([float(a["top1"] == b["top1"]) for a, b in zip(rows_a, rows_b, strict=True)]),
         "correct_overlap": metrics.correct_overlap([r["accuracy"] == 1.0 for r in rows_a],
                                                    [r["accuracy"] == 1.0 for r in rows_b]),
         "differences": {name: _difference(boot, [r[name] for r in rows_a], [r[name] for r in rows_b], seed, *key, name)

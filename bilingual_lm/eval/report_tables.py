@@ -60,8 +60,8 @@ def _choice_tables(results: dict, rule: str, diff: str) -> list[Table]:
     twobytwo = Table(f"The 2×2 decomposed (accuracy; {diff} effects with 95% CI under every rule)",
                      ["task", "effect", *rules, "verdict"], [])
     concept = Table("Concept-level answers (both answer languages merged per concept)",
-                    ["task", "rule", "acc (prompt 1st lang)", "acc (prompt 2nd lang)", "Δ acc", "RankC", "RankC chance", "JS bits",
-                     "JS chance"], [])
+                    ["task", "rule", "acc (prompt 1st lang)", "acc (prompt 2nd lang)", "Δ acc", "RankC", "RankC chance",
+                     "JS bits", "JS chance"], [])
     for name, task in results["metrics"].items():
         if task["kind"] != "choice":
             continue
@@ -69,7 +69,8 @@ def _choice_tables(results: dict, rule: str, diff: str) -> list[Table]:
             base, by_rule = entry["baselines"], entry["rules"]
             collapse = next((f"{c['candidate']} ({r}: top-1 {c['top1_share']:.0%}, gold {c['gold_share']:.0%})"
                              for r, m in by_rule.items() if (c := m.get("prior_collapse"))), "")
-            accuracy.rows.append([name, arrow(condition), str(task["n_items"]), number(entry["tokens"]["per_candidate"], 2),
+            tokens = number(entry["tokens"]["per_candidate"], 2)
+            accuracy.rows.append([name, arrow(condition), str(task["n_items"]), tokens,
                                   *[with_ci(by_rule.get(r, {}).get("accuracy"), digits=2) for r in rules],
                                   number(base["uniform"], 2), number(base["most_frequent_gold"], 2),
                                   number(base["fewest_tokens"], 2), number(base["answer_prior"], 2), collapse])
@@ -103,8 +104,9 @@ def _choice_tables(results: dict, rule: str, diff: str) -> list[Table]:
             level = task["concept_level"]
             prompts = list(level["conditions"])
             for r, entry in level["comparison"].items():
-                concept.rows.append([name, r, *[with_ci(level["conditions"][p][r]["accuracy"], digits=2) for p in prompts],
-                                     with_ci(entry["accuracy_difference"], "diff", True, 2), with_ci(entry["rankc"], digits=2),
+                accuracies = [with_ci(level["conditions"][p][r]["accuracy"], digits=2) for p in prompts]
+                concept.rows.append([name, r, *accuracies, with_ci(entry["accuracy_difference"], "diff", True, 2),
+                                     with_ci(entry["rankc"], digits=2),
                                      number(entry["rankc_chance"], 2), with_ci(entry["js_bits"], digits=2),
                                      number(entry["js_chance"], 2)])
     return [accuracy, detail, cross, agreement, twobytwo, concept]
@@ -129,7 +131,8 @@ def summary_tables(results: dict, rule: str | None = None) -> list[Table]:
             if task["differences"]:
                 d = task["differences"]
                 parallel.rows.append([name, str(task["n_items"]), f"Δ {diff}", with_ci(d["bits"], "diff", True, 1),
-                                      with_ci(d["bits_per_char"], "diff", True), with_ci(d["bits_per_byte"], "diff", True),
+                                      with_ci(d["bits_per_char"], "diff", True),
+                                      with_ci(d["bits_per_byte"], "diff", True),
                                       with_ci(task.get("first_costs_more"), digits=2)])
         elif task["kind"] == "open":
             names = ["entropy_bits", "own_script_mass", "other_script_mass", "distinct_1", "distinct_2", "type_token"]
@@ -152,14 +155,15 @@ def findings(results: dict) -> list[str]:
     for name, task in results["metrics"].items():
         if task["kind"] != "choice":
             continue
-        for comparison, entry in task["comparisons"].items():
+        for entry in task["comparisons"].values():
             verdict = entry["robustness"]["accuracy"]
             a, b = (arrow(c) for c in entry["conditions"])
             d = entry["rules"]["sum"]["differences"]["accuracy"]["diff"]
             if verdict["verdict"] == robustness.ROBUST:
                 holm = all(r["differences"]["accuracy"].get("holm_significant") for r in entry["rules"].values())
+                holm_text = "; Holm-significant under every rule" if holm else ""
                 robust.append(f"{name}: {a} is {'more' if verdict['sign'] > 0 else 'less'} accurate than {b} under "
-                              f"every rule (Δ {d:+.2f} under sum{'; Holm-significant under every rule' if holm else ''}).")
+                              f"every rule (Δ {d:+.2f} under sum{holm_text}).")
             elif verdict["verdict"] == robustness.DEPENDS:
                 fragile.append(f"{name}: {a} vs {b} {robustness.describe(verdict)}.")
         if "decomposition" in task:

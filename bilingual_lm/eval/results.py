@@ -54,7 +54,8 @@ def conventions() -> dict:
         "primary_scoring_rule": rules.PRIMARY_RULE,
         "neutral_prompt": "each task's templates.neutral (its prompt without the subject), scored once per task "
         "and condition for every candidate concept of the task",
-        "answer_join": f"the task's templates.joiner per prompt->answer language pair; without one, {runner.ANSWER_JOIN}",
+        "answer_join": "the task's templates.joiner per prompt->answer language pair; without one, "
+        + runner.ANSWER_JOIN,
         "baselines": "uniform 1/k; most-frequent gold of the task; fewest-tokens pick (ties split); the model's "
         "top-1 under the neutral prompt (answer prior, sum rule)",
         "prior_collapse": "one candidate top-1 on >= 50% of the items while gold on <= half as many",
