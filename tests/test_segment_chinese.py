@@ -7,7 +7,6 @@ import sys
 
 import jieba
 import pytest
-import rjieba
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +92,7 @@ def test_search_mode_sorts_overlapping_words_by_span():
 
 @pytest.mark.parametrize("hmm", [True, False])
 def test_rjieba_backend_equals_rjieba_cut(hmm):
+    rjieba = pytest.importorskip("rjieba")  # the optional `fast` extra
     segmenter = ChineseSegmenter(backend="rjieba", hmm=hmm)
     for text in SENTENCES:
         expected = _without_whitespace(rjieba.cut(text, hmm))

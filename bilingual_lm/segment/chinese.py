@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bilingual_lm.errors import InputError
+from bilingual_lm.optional import require
 from bilingual_lm.paths import cache_dir
 from bilingual_lm.segment.base import Token, register_segmenter
 from bilingual_lm.segment.jieba_spans import JIEBA_BLOCK, accurate_spans, full_spans, log_probabilities
@@ -69,11 +70,7 @@ def default_rjieba_tokenizer():
 
 
 def _new_rjieba():
-    try:
-        import rjieba
-    except ImportError:
-        raise InputError("backend 'rjieba' is not installed (pip install rjieba)") from None
-    return rjieba.Jieba()
+    return require("rjieba", "the segmenter backend 'rjieba'").Jieba()
 
 
 def jieba_tokenizer_with(words: Iterable[UserWord]):
