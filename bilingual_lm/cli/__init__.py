@@ -20,6 +20,7 @@ COMMANDS = {
     "ngram": "bilingual_lm.cli.ngram:ngram",
     "eval": "bilingual_lm.cli.eval:eval_command",
     "notes": "bilingual_lm.cli.notes:notes",
+    "cache": "bilingual_lm.cli.cache:cache",
 }
 
 
