@@ -241,6 +241,8 @@ def test_currency_items_match_babel():
     from babel import Locale
     from babel.numbers import get_currency_name, get_territory_currencies
 
+    from eval.generate.cldr import english_in_sentence
+
     zh, en = Locale("zh"), Locale("en")
     task = load_task_file(BUILTIN_TASKS_DIR / "cldr_currency.yaml")
     assert len(task.items) >= 150
@@ -248,7 +250,7 @@ def test_currency_items_match_babel():
         assert get_territory_currencies(item.id, date(2026, 1, 1)) == [item.gold]
         assert item.prompts == {
             "zh": f"{zh.territories[item.id]}的货币是",
-            "en": f"The currency of {en.territories[item.id]} is the ",
+            "en": f"The currency of {english_in_sentence(en.territories[item.id])} is the",
         }
         gold = next(c for c in item.candidates if c.id == item.gold)
         assert gold.surface == {lang: get_currency_name(item.gold, count=1, locale=lang) for lang in ("zh", "en")}
@@ -272,9 +274,12 @@ def test_continent_items_follow_un_m49():
     gold = {item.id: item.gold for item in task.items}
     # UN M49: Japan in Asia (142), Brazil in South America (005), the US and Mexico in North America
     # (003), France in Europe (150), Australia in Oceania (009), Egypt in Africa (002).
-    expected = {"JP": "142", "BR": "005", "US": "003", "MX": "003", "FR": "150", "AU": "009", "EG": "002"}
+    expected = {"JP": "142", "BR": "005", "US": "003", "MX": "003", "FR": "150", "AU": "009", "NG": "002"}
     assert {code: gold[code] for code in expected} == expected
     assert "AQ" not in gold  # Antarctica: Outlying Oceania, no continent
+    assert not {"RU", "TR", "EG", "KZ"} & set(gold)  # transcontinental: no one continent is the answer
+    bahamas = next(item for item in task.items if item.id == "BS")
+    assert bahamas.prompts["en"] == "Geographically, the Bahamas is located in"
     assert {c.surface["zh"] for c in task.items[0].candidates} == {"非洲", "北美洲", "南美洲", "大洋洲", "亚洲", "欧洲"}
 
 
@@ -290,7 +295,10 @@ def test_city_items_match_cldr_time_zones():
         for lang in ("zh", "en"):
             assert gold.surface[lang] not in item.prompts[lang]  # no city named like its country
     tokyo = next(item for item in task.items if item.id == "Asia/Tokyo")
-    assert tokyo.prompts == {"zh": "东京这座城市位于", "en": "The city of Tokyo is located in "}
+    assert tokyo.prompts == {"zh": "东京这座城市位于", "en": "The city of Tokyo is located in"}
+    zones = {item.id for item in task.items}
+    assert not zones & {"Atlantic/Azores", "Pacific/Efate", "Indian/Chagos", "Atlantic/Madeira", "Pacific/Pohnpei"}
+    assert "Atlantic/Reykjavik" in zones  # an ocean zone named after a city stays
     assert next(c for c in tokyo.candidates if c.id == "JP").surface == {"zh": "日本", "en": "Japan"}
 
 
@@ -305,21 +313,24 @@ def test_hsk_tasks_use_held_out_sentences_only():
     assert translation.conditions == (("zh", "en"), ("en", "zh"))
     for item in translation.items:
         sentence = held_out[item.gold]
-        assert item.prompts == {"zh": f"中文：{sentence.zh}\nEnglish: ", "en": f"English: {sentence.en}\n中文："}
+        assert item.prompts == {"zh": f"中文：{sentence.zh}\nEnglish:", "en": f"English: {sentence.en}\n中文："}
         assert len(item.candidates) == 8
         for candidate in item.candidates:
             assert levels[candidate.id] == sentence.level and candidate.id in held_out
             assert candidate.surface == {"zh": held_out[candidate.id].zh, "en": held_out[candidate.id].en}
 
 
-def test_open_prompts_are_beginnings_of_hsk_sentences():
+def test_open_prompts_are_beginnings_of_hsk_sentences_cut_at_the_same_comma():
     sentences = {s.id: s for s in hsk_sentences()}
     task = load_task_file(BUILTIN_TASKS_DIR / "hsk_open.yaml")
-    assert len(task.items) >= 100
+    assert len(task.items) >= 20
     for item in task.items:
         sentence = sentences[item.id]
         assert sentence.zh.startswith(item.prompts["zh"]) and len(item.prompts["zh"]) < len(sentence.zh)
         assert sentence.en.startswith(item.prompts["en"]) and len(item.prompts["en"]) < len(sentence.en)
+        # aligned halves: both end at a comma, after as many clauses on each side
+        assert item.prompts["zh"].endswith("，") and item.prompts["en"].endswith(",")
+        assert item.prompts["zh"].count("，") == item.prompts["en"].count(",")
 
 
 def test_default_suite_levels_are_balanced():

@@ -29,20 +29,55 @@ from babel.languages import get_official_languages
 from babel.numbers import get_currency_name, get_territory_currencies
 
 from eval.generate.sampling import SEED, candidate_ids, shuffled
-from eval.generate.taskfile import run_generators, write_task
+from eval.generate.taskfile import JOINERS, run_generators, write_task
 
 GENERATOR = "eval.generate.cldr"
 LANGUAGES = ("zh", "en")
 AS_OF = date(2026, 1, 1)  # the day whose currencies count
 CANDIDATES = 8
-DEFAULT_LIMIT = 30
+DEFAULT_LIMIT = 100  # the default suite's items per relation: enough for accuracy CIs about ±0.1 wide
 CITIES_PER_COUNTRY = 3  # a seeded sample, so that the US, Russia and Canada (20+ zones each) do not dominate
 LICENSE = "Unicode-3.0 (Unicode CLDR data)"
 # The six continents as CLDR regions: Africa, North America, South America, Oceania, Asia, Europe.
 CONTINENTS = ("002", "003", "005", "009", "142", "150")
 OUTLYING_OCEANIA = "QO"  # Antarctica, Clipperton, Diego Garcia...: on no continent, so left out
 
+# Transcontinental countries (territory on two continents): no one continent is the answer, so they are left
+# out of the continent relation (Wikipedia, "List of transcontinental countries": contiguous ones and
+# Indonesia, Panama, Spain with its African cities).
+TRANSCONTINENTAL = frozenset({"AM", "AZ", "CY", "EG", "ES", "GE", "ID", "KZ", "PA", "RU", "TR", "YE"})
+# Time zones of the ocean areas are named after islands and archipelagos (Azores, Efate, Chagos...): only
+# these, which CLDR names after a city, are kept as cities.
+OCEAN_AREAS = ("Atlantic/", "Indian/", "Pacific/", "Antarctica/", "Arctic/")
+OCEAN_CITIES = frozenset({"Atlantic/Reykjavik", "Atlantic/Stanley", "Indian/Antananarivo", "Pacific/Apia",
+                          "Pacific/Auckland", "Pacific/Honolulu", "Pacific/Noumea", "Pacific/Pago_Pago",
+                          "Pacific/Port_Moresby"})
+ISLAND_WORDS = ("岛", "Island", "Isle", "Atoll", "Archipelago")
+# English names that take "the" in a sentence ("the Bahamas", "the Palestinian Territories").
+THE_ENDINGS = ("Islands", "Territories", "States", "Emirates", "Republic", "Kingdom", "Netherlands", "Bahamas",
+               "Philippines", "Maldives", "Comoros", "Seychelles", "Gambia", "Caribbean", "Vatican City")
+THE_STARTS = ("United ", "Isle of ", "Central African")
+
 Names = dict[str, str]  # language -> name
+
+
+def english_in_sentence(name: str) -> str:
+    """A territory's English name as it reads mid-sentence: "the Bahamas", "Japan"."""
+    return f"the {name}" if name.endswith(THE_ENDINGS) or name.startswith(THE_STARTS) else name
+
+
+def reads_alike(names: Names) -> bool:
+    """Whether the zh and en names name the same thing plainly: no English list of places ("St. Helena,
+    Ascension & Tristan da Cunha" is 圣赫勒拿 in zh), no qualifier in brackets or after a dash ("Congo -
+    Kinshasa", "Myanmar (Burma)", 刚果（金）)."""
+    return not any(mark in names["en"] for mark in (",", "(", " - ")) and "（" not in names["zh"]
+
+
+def is_city(zone: str, names: Names) -> bool:
+    """Whether a time zone's exemplar is a city, not an island or archipelago."""
+    if zone.startswith(OCEAN_AREAS) and zone not in OCEAN_CITIES:
+        return False
+    return not any(word in name for name in names.values() for word in ISLAND_WORDS)
 
 
 @dataclass(frozen=True)
@@ -102,8 +137,11 @@ def locales() -> dict[str, Locale]:
 
 
 def territory_names(code: str) -> Names | None:
+    """A territory's names, the English one as it reads mid-sentence; None if missing or not alike."""
     names = {lang: locale.territories.get(code) for lang, locale in locales().items()}
-    return names if all(names.values()) else None
+    if not all(names.values()) or not reads_alike(names):
+        return None
+    return {**names, "en": english_in_sentence(names["en"])}
 
 
 def exemplar_city(zone: str, locale: Locale) -> str | None:
@@ -154,6 +192,8 @@ def region_facts(region_of: Callable[[str], str | None]) -> tuple[list[Fact], di
 
 
 def continent_of(code: str) -> str | None:
+    if code in TRANSCONTINENTAL:
+        return None
     found = containment().ancestors(code) & set(CONTINENTS)
     return found.pop() if len(found) == 1 else None
 
@@ -171,7 +211,7 @@ def city_facts() -> tuple[list[Fact], dict[str, Names]]:
             continue
         city = {lang: exemplar_city(zone, locale) for lang, locale in locales().items()}
         country = territory_names(code)
-        if all(city.values()) and country:
+        if all(city.values()) and country and is_city(zone, city):
             facts.append(Fact(zone, city, code))
             concepts[code] = country
     return facts, concepts
@@ -214,6 +254,7 @@ class Relation:
     name: str
     description: str
     prompt: Names
+    neutral: Names  # the prompt without its subject: PMI's reference context
     facts: Callable[[], tuple[list[Fact], dict[str, Names]]]
     apis: tuple[str, ...]  # the babel calls the facts and names come from
     default_limit: int | None = DEFAULT_LIMIT
@@ -232,28 +273,32 @@ RELATIONS = (
     Relation(
         "cldr_currency",
         f"Territory → its one currency in use on {AS_OF.isoformat()} (territories with two are left out).",
-        {"zh": "{subject}的货币是", "en": "The currency of {subject} is the "},
+        {"zh": "{subject}的货币是", "en": "The currency of {subject} is the"},
+        {"zh": "货币是", "en": "The currency is the"},
         currency_facts,
         ("get_territory_currencies", "get_currency_name"),
     ),
     Relation(
         "cldr_language",
         "Territory → its official language, where CLDR lists exactly one (de facto included).",
-        {"zh": "{subject}的官方语言是", "en": "The official language of {subject} is "},
+        {"zh": "{subject}的官方语言是", "en": "The official language of {subject} is"},
+        {"zh": "官方语言是", "en": "The official language is"},
         language_facts,
         ("get_official_languages", "Locale.languages"),
     ),
     Relation(
         "cldr_continent",
         "Territory → its continent (Africa, North America, South America, Oceania, Asia, Europe).",
-        {"zh": "{subject}位于", "en": "{subject} is located in "},
+        {"zh": "{subject}位于", "en": "Geographically, {subject} is located in"},
+        {"zh": "它位于", "en": "Geographically, it is located in"},
         lambda: region_facts(continent_of),
         ("Locale.territories",),
     ),
     Relation(
         "cldr_subregion",
         "Territory → its UN M49 subregion (Eastern Asia, Western Europe...).",
-        {"zh": "在联合国的地理分区中，{subject}属于", "en": "In the UN geoscheme, {subject} belongs to "},
+        {"zh": "在联合国的地理分区中，{subject}属于", "en": "In the UN geoscheme, {subject} belongs to"},
+        {"zh": "在联合国的地理分区中，它属于", "en": "In the UN geoscheme, it belongs to"},
         lambda: region_facts(subregion_of),
         ("Locale.territories",),
         default_limit=None,
@@ -261,7 +306,8 @@ RELATIONS = (
     Relation(
         "cldr_city",
         "City → the country or territory it is in, from the exemplar cities of the time zones.",
-        {"zh": "{subject}这座城市位于", "en": "The city of {subject} is located in "},
+        {"zh": "{subject}这座城市位于", "en": "The city of {subject} is located in"},
+        {"zh": "这座城市位于", "en": "The city is located in"},
         city_facts,
         ("Locale.time_zones", "zone_territories", "Locale.territories"),
         cities=True,
@@ -293,7 +339,7 @@ def build(relation: Relation, seed: int = SEED) -> dict:
     }
     if relation.default_limit is not None:
         task["default_limit"] = relation.default_limit
-    task["templates"] = {"prompt": relation.prompt}
+    task["templates"] = {"prompt": relation.prompt, "neutral": relation.neutral, "joiner": JOINERS}
     task["concepts"] = {cid: concepts[cid] for cid in sorted(used)}
     task["items"] = items
     return task

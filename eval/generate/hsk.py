@@ -8,8 +8,8 @@ that the first N items of a file hold the levels in equal shares.
 * ``hsk_parallel``: each sentence in zh and en: the information cost of one meaning in each language.
 * ``hsk_translation``: a sentence in one language, then its true translation among distractors of the
   same HSK level (zh→en and en→zh).
-* ``hsk_open``: the first half of a sentence (its first gold words) and the first half of its English
-  translation, as open prompts for next-token distributions and sampling.
+* ``hsk_open``: the first clauses of a sentence and of its English translation, cut at the same comma so
+  that the two halves translate each other, as open prompts for next-token distributions and sampling.
 
     python -m eval.generate.hsk [--seed N] [--out DIR]
 """
@@ -17,19 +17,18 @@ that the first N items of a file hold the levels in equal shares.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
 from bilingual_lm.corpora.hsk import LICENSE, HskSentence, train_test_split
 from eval.generate.sampling import SEED, candidate_ids, interleaved
-from eval.generate.taskfile import run_generators, write_task
+from eval.generate.taskfile import JOINERS, run_generators, write_task
 
 GENERATOR = "eval.generate.hsk"
 LANGUAGES = ("zh", "en")
 CANDIDATES = 8
-OPEN_MIN_WORDS = 6  # a sentence gives an open prompt when both sides have at least this many words
-TRAILING_PUNCTUATION = ",;:-—–\"'“”‘’"
 DEFAULT_LIMITS = {"hsk_parallel": 100, "hsk_translation": 30, "hsk_open": 12}
 
 
@@ -89,8 +88,10 @@ def translation(seed: int = SEED) -> dict:
         name,
         "choice",
         f"A sentence, then its translation among {CANDIDATES - 1} other sentences of the same HSK level.",
-        {"zh": "中文：{sentence}\nEnglish: ", "en": "English: {sentence}\n中文："},
+        {"zh": "中文：{sentence}\nEnglish:", "en": "English: {sentence}\n中文："},
     )
+    task["templates"]["neutral"] = {"zh": "中文：\nEnglish:", "en": "English:\n中文："}
+    task["templates"]["joiner"] = JOINERS
     task["conditions"] = [["zh", "en"], ["en", "zh"]]
     task["concepts"] = {s.id: {"zh": s.zh, "en": s.en} for s in sorted(sentences, key=lambda s: s.id)}
     by_level: dict[int, list[str]] = {}
@@ -109,25 +110,19 @@ def translation(seed: int = SEED) -> dict:
     return task
 
 
-def zh_prefix(sentence: HskSentence, n_words: int) -> str | None:
-    """The Chinese text up to the end of its `n_words`-th gold word (None if the words are not found)."""
-    end = 0
-    for word in sentence.gold_words[:n_words]:
-        start = sentence.zh.find(word, end)
-        if start < 0:
-            return None
-        end = start + len(word)
-    return sentence.zh[:end]
+def clauses(text: str, comma: str) -> list[str]:
+    """The text cut after each `comma` (the comma stays with its clause)."""
+    return [part for part in re.split(f"(?<={comma})", text) if part]
 
 
 def open_prompt(sentence: HskSentence) -> dict[str, str] | None:
-    """The first half (rounded up) of the words of each side, or None for a short sentence."""
-    en_words = sentence.en.split()
-    if min(len(sentence.gold_words), len(en_words)) < OPEN_MIN_WORDS:
+    """The first half (rounded up) of the clauses of each side, cut at the same comma, so that the halves
+    translate each other; None unless the zh (，) and en (,) sides have the same number (≥ 2) of clauses."""
+    zh, en = clauses(sentence.zh, "，"), clauses(sentence.en, ",")
+    if len(zh) != len(en) or len(zh) < 2:
         return None
-    zh = zh_prefix(sentence, math.ceil(len(sentence.gold_words) / 2))
-    en = " ".join(en_words[: math.ceil(len(en_words) / 2)]).rstrip(TRAILING_PUNCTUATION)
-    return {"zh": zh, "en": en} if zh and en else None
+    half = math.ceil(len(zh) / 2)
+    return {"zh": "".join(zh[:half]), "en": "".join(en[:half])}
 
 
 def open_prompts(seed: int = SEED) -> dict:
@@ -135,7 +130,7 @@ def open_prompts(seed: int = SEED) -> dict:
     task = header(
         name,
         "open",
-        "The first half of an HSK sentence and of its English translation, as open prompts.",
+        "The first clauses of an HSK sentence and of its translation, cut at the same comma, as open prompts.",
         {"zh": "{text}", "en": "{text}"},
     )
     prompts = {s.id: text for s in held_out() if (text := open_prompt(s))}

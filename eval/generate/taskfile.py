@@ -9,6 +9,12 @@ import yaml
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.eval.loader import BUILTIN_TASKS_DIR
 
+# The text between a prompt and its answer (templates.joiner), by the answer's language whatever the prompt's,
+# so that an answer is tokenized the same after a prompt in either language: Gemma's tokenizer gives
+# ▁Moldova for both "位于 Moldova" and "in Moldova" (but Mold ova for "位于Moldova"), and 日 元 for both
+# "是日元" and "the日元" (but ▁日 元 for "the 日元").
+JOINERS = {f"{p}->{a}": {"zh": "", "en": " "}[a] for p in ("zh", "en") for a in ("zh", "en")}
+
 
 class _Dumper(yaml.SafeDumper):
     """Writes lists and mappings of scalars inline, strings with line breaks in double quotes ("a\\nb"), and
