@@ -81,17 +81,35 @@ def test_language_switcher_opens_the_same_note(page, site_url, lang, other):
     assert page.errors == []
 
 
-@pytest.mark.parametrize(("lang", "query"), [("zh", "链式法则"), ("en", "chain rule")])
-def test_search_finds_the_chain_rule_note(page, site_url, shots, lang, query):
+SEARCHES = [  # (language, query, the note it must find): one index per language, English stemmed, jieba words
+    ("zh", "链式法则", "01-chain-rule"),
+    ("zh", "语言的边界", "09-language-boundary"),
+    ("en", "perplexity", "03-ngrams-smoothing"),
+    ("en", "probability", "02-counting"),
+    ("en", "chain rule", "01-chain-rule"),
+]
+
+
+@pytest.mark.parametrize(("lang", "query", "slug"), SEARCHES)
+def test_search_finds_the_note_in_the_page_language(page, site_url, shots, lang, query, slug):
     page.goto(f"{site_url}/{LANGS[lang]}", wait_until="networkidle")
     page.locator(".md-search__input").first.click()
     # Type as a person does: material searches on key events, and Chinese text arrives without key events,
     # so a final End key press sends one.
     page.keyboard.type(query, delay=30)
     page.keyboard.press("End")
-    results = page.locator(".md-search-result__item a")
+    results = page.locator(".md-search-result__item > a")
     results.first.wait_for(timeout=30_000)
-    links = results.evaluate_all("links => links.map(a => a.href)")
-    assert f"{site_url}/{LANGS[lang]}01-chain-rule/" in [link.split("?")[0].split("#")[0] for link in links], links
-    page.screenshot(path=str(shots / f"search.{lang}.png"))
+    links = [link.split("?")[0].split("#")[0] for link in results.evaluate_all("links => links.map(a => a.href)")]
+    pages = list(dict.fromkeys(link.removeprefix(site_url) for link in links))
+    # Every result is a page of the language searched in (its own index), and the note is among the first three.
+    home = f"/{LANGS[lang]}"
+    assert all(p.startswith(home) and (lang != "zh" or not p.startswith("/en/")) for p in pages), pages
+    target = f"{home}{slug}/"
+    assert target in pages[:3], pages
+    page.screenshot(path=str(shots / f"search.{lang}.{slug}.png"))
+    results.nth(next(i for i, link in enumerate(links) if link.endswith(target))).click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.split("?")[0].split("#")[0] == f"{site_url}{target}"
+    assert page.get_attribute("html", "lang") == lang
     assert page.errors == []
