@@ -73,7 +73,7 @@ def test_a_run_prints_the_summary_and_writes_the_results(reference):
     out, stdout = reference
     assert table_row(stdout, "t_currency", "zh→zh") and "native (zh→zh vs en→en)" in stdout
     assert {p.name for p in out.iterdir()} == {
-        "results.json", "samples.jsonl", "report.md", "accuracy_by_condition.png", "js_divergence.png",
+        "results.json", "samples.jsonl", "report.md", "COMPLETE", "accuracy_by_condition.png", "js_divergence.png",
         "entropy_by_language.png"}
 
 

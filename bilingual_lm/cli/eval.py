@@ -128,11 +128,15 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
 def report_command(results_dir, rule):
     """Re-render report.md, the plots and the summary table of RESULTS_DIR, without rescoring."""
     from bilingual_lm.eval import plots, report
+    from bilingual_lm.eval.outdir import MARKER, OutputDir
     from bilingual_lm.eval.results import read_results
 
-    results, records = read_results(results_dir)
-    if rule:
-        results["conventions"]["primary_scoring_rule"] = rule
-    report.write_report(Path(results_dir), results)
-    plots.write_plots(Path(results_dir), results, records)
+    with OutputDir(results_dir, create=False) as directory:  # no run may write while we read
+        results, records = read_results(results_dir)
+        directory.check_complete()
+        if rule:
+            results["conventions"]["primary_scoring_rule"] = rule
+        report.write_report(Path(results_dir), results)
+        plots.write_plots(Path(results_dir), results, records)
+        directory.write_marker(sorted(directory.owned_files() - {MARKER}))
     report.print_summary(results)

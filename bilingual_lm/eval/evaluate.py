@@ -13,9 +13,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bilingual_lm.errors import InputError
+from bilingual_lm.errors import InputError, WriteError
 from bilingual_lm.eval import aggregate, distributed, results, runner
 from bilingual_lm.eval.cache import RequestCache, default_cache_path, model_fingerprint
+from bilingual_lm.eval.outdir import OutputDir
 from bilingual_lm.eval.task import Task
 from bilingual_lm.provenance import package_versions, provenance
 from bilingual_lm.score.base import Scorer
@@ -104,7 +105,9 @@ def evaluate(
         "seed": seed,
         "bootstrap": n_bootstrap,
     }
+    directory = None  # held under its lock from this check until the results are published
     if output_dir is not None:  # on every rank, so that all of them stop on a refused directory
+        directory = OutputDir(output_dir) if group.is_main else None
         results.check_output_dir(Path(output_dir), identity, overwrite)
 
     cache = RequestCache(default_cache_path() if cache_path is True else (cache_path or None), fingerprint)
@@ -157,11 +160,24 @@ def evaluate(
         "provenance": provenance(seed=seed, eval_packages=package_versions(EVAL_PACKAGES)),
     }
     output = results.json_safe(output)
-    if output_dir is not None:
-        from bilingual_lm.eval import plots, report
-
-        path = Path(output_dir)
-        results.write_results(path, output, records)
-        report.write_report(path, output)
-        plots.write_plots(path, output, records)
+    if directory is not None:
+        _publish(directory, output, records, cached=bool(cache_path))
     return output
+
+
+def _publish(directory: OutputDir, output: dict, records: list[dict], cached: bool) -> None:
+    """results.json, samples.jsonl, report.md and the plots, published whole into the locked directory."""
+    from bilingual_lm.eval import plots, report
+
+    def write(staging: Path) -> None:
+        results.write_results(staging, output, records)
+        report.write_report(staging, output)
+        plots.write_plots(staging, output, records)
+
+    try:
+        directory.publish(write)
+    except WriteError as error:
+        if not cached:
+            raise
+        raise WriteError(f"{error} (the scored answers are in the request cache: a rerun into a writable "
+                         "--output-dir scores nothing again)") from None
