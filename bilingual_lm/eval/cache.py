@@ -22,10 +22,13 @@ def canonical_json(value: object) -> str:
 
 
 def model_fingerprint(description: dict) -> str:
-    """sha256 of a scorer's `describe()` (its device reduced to the device type: cuda:1 → cuda)."""
+    """sha256 of a scorer's `describe()`, with its device reduced to the device type (cuda:1 → cuda) and
+    without the record of a GGUF's conversion (`source.conversion`): the GGUF's sha256 is the identity."""
     description = dict(description)
     if isinstance(description.get("device"), str):
         description["device"] = description["device"].split(":")[0]
+    if isinstance(description.get("source"), dict):
+        description["source"] = {k: v for k, v in description["source"].items() if k != "conversion"}
     return hashlib.sha256(canonical_json(description).encode("utf-8")).hexdigest()
 
 

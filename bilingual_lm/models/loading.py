@@ -1,9 +1,9 @@
 """Loading a causal LM and its tokenizer offline: `hf:` folders or cached hub ids, `gguf:` files.
 
 Nothing is downloaded: every call passes `local_files_only=True`, and `trust_remote_code` stays off.
-A GGUF file is converted once into a cached safetensors folder (see `gguf_convert`), since loading a GGUF
-directly dequantizes it on every start (73–116 s for Gemma 3 270M on our CPUs, against ~13 s for the
-converted folder).
+A GGUF file is converted once into a cached safetensors folder (see `gguf_convert`): loading a GGUF directly
+dequantizes it on every start, several times slower than loading the converted folder (timings in
+eval/bench/README.md).
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def load_gguf_model(target: str, *, device: str | None = None, dtype: str | None
         folder, source = gguf_convert.converted_folder(path)
         name = f"gguf:{target}"
     loaded = load_model_folder(folder, name=name, device=device, dtype=dtype)
-    loaded.source = source
+    # the GGUF is the model's identity; the conversion, which changes with the converter's version, goes beside it
+    loaded.source = {**source, "conversion": gguf_convert.conversion_record(folder, loaded.weights_sha256)}
+    loaded.weights_sha256 = {source["gguf_file"]: source["gguf_sha256"]}
     return loaded
 
 

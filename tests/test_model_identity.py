@@ -1,0 +1,97 @@
+"""A GGUF model's identity is the GGUF file's sha256; its conversion (the converted weights' sha256 and the
+converter's versions) is recorded beside it and does not change the model fingerprint. sha256s are cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+
+import pytest
+import torch
+import transformers
+from safetensors.torch import save_file
+from tiny_causal_lm import tiny_llama, tiny_tokenizer
+
+from bilingual_lm.eval.cache import model_fingerprint
+from bilingual_lm.models import fingerprint, gguf_convert
+from bilingual_lm.score.registry import load_scorer
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLM_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture()
+def converter(monkeypatch):
+    """Stands in for the GGUF converter (which needs a real GGUF file): writes the tiny Llama's weights and its
+    tokenizer into the folder with a source record, as `convert` does. `converter.version` goes into the
+    safetensors header, so two versions give different bytes for the same weights, as a new transformers may."""
+
+    def convert(gguf_path, folder, source):
+        folder.mkdir(parents=True)
+        model = tiny_llama()
+        model.config.save_pretrained(folder)
+        tiny_tokenizer().save_pretrained(folder)
+        weights = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
+        save_file(weights, folder / "model.safetensors", metadata={"format": "pt", "made_by": convert.version})
+        record = {**source, "converter": {"transformers": convert.version}}
+        (folder / gguf_convert.SOURCE).write_text(json.dumps(record))
+
+    convert.version = "5.0"
+    monkeypatch.setattr(gguf_convert, "convert", convert)
+    return convert
+
+
+def gguf_file(tmp_path, content: bytes):
+    path = tmp_path / "model.gguf"
+    path.write_bytes(content)
+    return path
+
+
+def test_the_gguf_sha256_is_the_identity_and_the_conversion_is_recorded_beside_it(tmp_path, cache, converter):
+    path = gguf_file(tmp_path, b"GGUF one")
+    description = load_scorer(f"gguf:{path}", lang="en").describe()
+    assert description["weights_sha256"] == {"model.gguf": hashlib.sha256(b"GGUF one").hexdigest()}
+    conversion = description["source"]["conversion"]
+    [folder] = (cache / "models").glob("gguf-*")
+    converted = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+    assert conversion == {"folder": folder.name, "weights_sha256": {"model.safetensors": converted},
+                          "converter": {"transformers": "5.0"}}
+
+
+def test_two_conversions_of_one_gguf_give_one_model_fingerprint(tmp_path, cache, converter):
+    path = gguf_file(tmp_path, b"GGUF one")
+    first = load_scorer(f"gguf:{path}", lang="en").describe()
+    shutil.rmtree(next((cache / "models").glob("gguf-*")))
+    converter.version = "6.0"
+    second = load_scorer(f"gguf:{path}", lang="en").describe()
+    assert first["source"]["conversion"]["weights_sha256"] != second["source"]["conversion"]["weights_sha256"]
+    assert model_fingerprint(first) == model_fingerprint(second)
+    other = load_scorer(f"gguf:{gguf_file(tmp_path, b'GGUF two')}", lang="en").describe()
+    assert model_fingerprint(other) != model_fingerprint(first)
+
+
+def test_converter_versions_are_those_of_the_running_packages():
+    versions = gguf_convert.converter_versions()
+    assert (versions["transformers"], versions["torch"]) == (transformers.__version__, torch.__version__)
+
+
+def test_a_file_is_hashed_once_per_size_and_mtime(tmp_path, cache, monkeypatch):
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"a" * 1000)
+    calls = []
+    real_sha256 = hashlib.sha256
+    monkeypatch.setattr(fingerprint.hashlib, "sha256", lambda *a: calls.append(a) or real_sha256(*a))
+    hashed = lambda: [a for a in calls if not a]  # noqa: E731  (hashing a file starts with sha256())
+    assert fingerprint.sha256_file(path) == real_sha256(b"a" * 1000).hexdigest()
+    assert fingerprint.sha256_file(path) == real_sha256(b"a" * 1000).hexdigest()
+    assert len(hashed()) == 1
+    path.write_bytes(b"b" * 1000)
+    os.utime(path, ns=(1, 1))  # a different mtime, the same size
+    assert fingerprint.sha256_file(path) == real_sha256(b"b" * 1000).hexdigest()
+    assert len(hashed()) == 2
