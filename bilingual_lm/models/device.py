@@ -1,7 +1,7 @@
 """Device and dtype choice: cuda, then mps, then cpu; fp32 on the CPU, bf16 on CUDA.
 
-On this project's CPUs bf16 matmuls ran at about 1.2 GFLOP/s against about 125 for fp32, so the CPU stays
-in fp32. Log-softmax is always taken in fp32, whatever the weights' dtype.
+The CPU stays in fp32 because bf16 matmuls run far slower there (figures in eval/bench/README.md). Log-softmax
+is always taken in fp32, whatever the weights' dtype.
 """
 
 from __future__ import annotations
