@@ -151,6 +151,7 @@ def cached_answers(cache_dir: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_with_the_same_results(reference, tasks_dir, tmp_path, env):
     slow = [*eval_args(tasks_dir, tmp_path / "out")]
     slow[slow.index("bigram:default")] = "bigram:slow"
@@ -184,6 +185,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_processes_give_the_results_of_one(reference, tasks_dir, tmp_path, env):
     # what `accelerate launch --num_processes 2 --cpu` or torchrun set up: two ranks joined over gloo
     distributed = {**env, "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()),

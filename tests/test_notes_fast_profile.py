@@ -16,6 +16,7 @@ import pytest
 from bilingual_lm.notes.output import GENERATED_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # every test here runs note scripts (minutes)
 SNIPPET = re.compile(r'^\s*--8<-- "([^"]+)"', re.M)
 
 
