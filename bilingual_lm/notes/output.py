@@ -8,7 +8,8 @@ A page includes these files with pymdownx.snippets, so no number on the site is 
 
 * tables and sentences with numbers: `<name>.zh.md` / `<name>.en.md` (or one `<name>.md` when the text
   has no words to translate);
-* figures: `<name>.png` (matplotlib, Agg backend, reproducible metadata);
+* figures: `<name>.zh.png` / `<name>.en.png` with each language's labels (matplotlib, Agg backend,
+  reproducible metadata; see `figures.py`), and `figures.json`, the text each figure draws;
 * `results.json`: the numbers themselves;
 * `provenance.json` and `provenance.zh.md` / `.en.md`: the command, profile, seed, versions and commit.
 """
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bilingual_lm.atomic import atomic_write
+from bilingual_lm.notes.figures import check_language, figure_texts, save_png, use_note_style
 from bilingual_lm.provenance import provenance
 
 LANGS = ("zh", "en")
@@ -65,6 +68,8 @@ class NoteOutput:
         self.committed_dir = Path(committed or generated) / slug  # the full profile's results, read-only
         self.fast = fast
         self.seed = seed
+        self.figures: dict[str, dict] = {}
+        shutil.rmtree(self.dir, ignore_errors=True)  # a run starts empty: a file no longer made cannot linger
         self.dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
@@ -97,15 +102,24 @@ class NoteOutput:
             handle.write("\n")
         return readable(path)
 
-    def save_figure(self, figure, name: str) -> Path:
-        """Save a matplotlib figure as PNG without the metadata (software version) that changes between runs."""
+    def save_figure(self, figure, name: str, lang: str | None = None) -> Path:
+        """Save a matplotlib figure as PNG (see `figures.save_png`); `lang` "zh" requires Chinese labels."""
+        figure.canvas.draw()  # lays out the ticks, so that their labels exist to be checked and recorded
+        check_language(figure, lang)
+        self.figures[name] = {"lang": lang, "texts": figure_texts(figure)}
+        self.write_json("figures.json", self.figures)  # what each figure says, for the page checks
         path = self.dir / name
         with atomic_write(path, "wb") as handle:
-            figure.savefig(handle, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+            save_png(figure, handle)
         import matplotlib.pyplot as plt
 
         plt.close(figure)
         return readable(path)
+
+    def save_figures(self, draw, name: str) -> list[Path]:
+        """`name.zh.png` and `name.en.png`: `draw(lang)` returns the figure with that language's labels."""
+        use_note_style()
+        return [self.save_figure(draw(lang), f"{name}.{lang}.png", lang) for lang in LANGS]
 
     def write_provenance(self, command: str | None = None, **extra) -> dict:
         """`provenance.json` plus the zh/en snippets that every page shows at its foot."""

@@ -1,4 +1,5 @@
-"""One search index per language for the notes site.
+"""Per-language behaviour of the built notes site: one search index per language, and Chinese marked as
+Chinese on the English pages.
 
 mkdocs-static-i18n builds the English pages under `en/` but stacks every language's entries into one
 `search/search_index.json`, searched with one lunr configuration. Two mkdocs hooks (`notes/hooks.py`) undo
@@ -8,6 +9,9 @@ material's search at its own language root (material loads `<base>/search/search
 
 Chinese text in both indexes is already cut into words by jieba at build time (material's search plugin, with
 the glossary's terms in jieba's user dictionary), separated by zero-width spaces.
+
+On an English page, every run of Chinese text is wrapped in `<span lang="zh-Hans">`, so that a browser draws
+it with Simplified Chinese glyph forms rather than falling back to Japanese ones.
 """
 
 from __future__ import annotations
@@ -67,3 +71,25 @@ def point_search_at_language(html: str, page_url: str) -> str:
     config = json.loads(match.group(2))
     config["base"] = f"{config['base'].rstrip('/')}/{prefix}"  # a trailing slash: a folder, for URL()
     return html[: match.start(2)] + json.dumps(config) + html[match.end(2):]
+
+
+HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff][\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]*")
+TAG = re.compile(r"(<[^>]*>)")
+RAW = ("script", "style", "textarea", "title")  # elements whose text is not page text
+
+
+def mark_chinese(html: str) -> str:
+    """Wrap every run of Han characters in the body's text (not in tags, scripts or styles) in
+    `<span lang="zh-Hans">`."""
+    head, body_tag, body = html.partition("<body")
+    if not body_tag:
+        return html
+    parts, raw = TAG.split(body), None
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            if name and name.group(1).lower() in RAW:
+                raw = None if part.startswith("</") else name.group(1).lower()
+        elif raw is None and i > 0:  # text (the first part is the rest of the <body ...> tag)
+            parts[i] = HAN_RUN.sub(lambda m: f'<span lang="zh-Hans">{m.group(0)}</span>', part)
+    return head + body_tag + "".join(parts)

@@ -17,7 +17,8 @@ from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
 from bilingual_lm.segment import get_segmenter
 
 SEED = 0  # nothing here is random; recorded for the provenance
-EXAMPLE = {"zh": "我爱吃面条，你爱吃米饭。", "en": "I love noodles and you love rice."}
+# The post's own example: its recipe divides each word's count by the sentence's length in characters.
+EXAMPLE = {"zh": "我爱吃披萨", "en": "I love to eat pizza"}
 ZIPF_RANKS = (1, 1000)  # the rank range of the least-squares fit of log f = a − s·log r
 
 
@@ -33,6 +34,7 @@ def corpus_words(sentences, lang: str, segmenter) -> list[list[str]]:
     return [[w.lower() for w in words_of(s.en, segmenter)] for s in sentences]
 
 
+# --8<-- [start:key]
 def naive_example(lang: str, segmenter) -> dict:
     """Count-and-divide on one short text, with the character count and the token count as denominators."""
     text = EXAMPLE[lang]
@@ -48,6 +50,7 @@ def naive_example(lang: str, segmenter) -> dict:
         "sum_by_chars": math.fsum(c / n_chars for c in counts.values()),
         "sum_by_tokens": math.fsum(c / len(words) for c in counts.values()),
     }
+# --8<-- [end:key]
 
 
 def zipf_fit(counts: Counter) -> dict:
@@ -57,6 +60,32 @@ def zipf_fit(counts: Counter) -> dict:
     ranks = np.arange(lo, hi + 1)
     slope, intercept = np.polyfit(np.log(ranks), np.log(freqs[lo - 1 : hi]), 1)
     return {"exponent": float(-slope), "intercept": float(intercept), "ranks": [int(lo), int(hi)]}
+
+
+ZIPF_LABELS = {
+    "zh": {"zh": "中文（HSK 金标准分词）", "en": "英文（英文分词器，小写）", "fit": "拟合", "x": "排名 r",
+           "y": "频数 f（训练集）", "title": "HSK 句子上的齐普夫定律：f ∝ r^(−s)"},
+    "en": {"zh": "Chinese (HSK gold words)", "en": "English (en segmenter, lower-cased)", "fit": "fit",
+           "x": "rank r", "y": "frequency f (training split)", "title": "Zipf's law on the HSK sentences: f ∝ r^(−s)"},
+}
+
+
+def plot_zipf(frequencies: dict, fits: dict, ui: str):
+    """Frequency against rank on log-log axes for both languages, with the fitted power law; labels in `ui`."""
+    labels = ZIPF_LABELS[ui]
+    figure, axis = plt.subplots(figsize=(7.2, 4.4))
+    for lang, colour in (("zh", "tab:red"), ("en", "tab:blue")):
+        freqs, fit = frequencies[lang], fits[lang]
+        ranks = np.arange(1, len(freqs) + 1)
+        axis.loglog(ranks, freqs, ".", ms=3, color=colour, alpha=0.6, label=labels[lang])
+        fitted = np.exp(fit["intercept"]) * ranks ** (-fit["exponent"])
+        axis.loglog(ranks, fitted, "-", lw=1.2, color=colour, label=f"{labels['fit']}: s = {fit['exponent']:.2f}")
+    axis.set_xlabel(labels["x"])
+    axis.set_ylabel(labels["y"])
+    axis.set_title(labels["title"])
+    axis.legend()
+    axis.grid(True, which="major", alpha=0.3)
+    return figure
 
 
 def main(fast: bool = False) -> None:
@@ -72,11 +101,14 @@ def main(fast: bool = False) -> None:
     for lang in ("zh", "en"):
         ex = results["example"][lang]
         rows.append([f"`{ex['text']}`", " / ".join(ex["words"]), ex["n_tokens"], ex["n_chars"],
-                     f"{ex['sum_by_chars']:.4f}", f"{ex['sum_by_tokens']:.4f}"])
+                     f"1/{ex['n_chars']} = {1 / ex['n_chars']:.4f}", f"{ex['sum_by_chars']:.4f}",
+                     f"1/{ex['n_tokens']} = {1 / ex['n_tokens']:.4f}", f"{ex['sum_by_tokens']:.4f}"])
     out.write_bilingual(
         "example",
-        markdown_table(["文本", "词", "词次数 N", "字符数", "Σ c(w)/字符数", "Σ c(w)/N"], rows, "llrrrr"),
-        markdown_table(["text", "words", "tokens N", "characters", "Σ c(w)/chars", "Σ c(w)/N"], rows, "llrrrr"),
+        markdown_table(["文本", "词", "词次数 N", r"字符数 \|S\|", r"每词 1/\|S\|（原文）", r"Σ c(w)/\|S\|",
+                        "每词 1/N（MLE）", "Σ c(w)/N"], rows, "llrrrrrr"),
+        markdown_table(["text", "words", "tokens N", r"characters \|S\|", r"each word 1/\|S\| (the post)",
+                        r"Σ c(w)/\|S\|", "each word 1/N (MLE)", "Σ c(w)/N"], rows, "llrrrrrr"),
     )
 
     # 2. Unigram MLE on the training split, and the held-out tokens it gives probability zero.
@@ -129,37 +161,29 @@ def main(fast: bool = False) -> None:
                         markdown_table(["", "Chinese", "English"], rows_en, "lrr"))
 
     # 3. Zipf's law: frequency against rank on log-log axes, with the fitted exponent.
-    figure, axis = plt.subplots(figsize=(6.4, 4.2))
-    for lang, colour in (("zh", "tab:red"), ("en", "tab:blue")):
-        counts = Counter(w for s in corpus_words(train, lang, segmenters[lang]) for w in s)
-        freqs = np.array(sorted(counts.values(), reverse=True))
-        fit = results["zipf"][lang]
-        ranks = np.arange(1, len(freqs) + 1)
-        label = {"zh": "Chinese (HSK gold words)", "en": "English (en segmenter, lower-cased)"}[lang]
-        axis.loglog(ranks, freqs, ".", ms=3, color=colour, alpha=0.6, label=f"{label}")
-        fitted = np.exp(fit["intercept"]) * ranks ** (-fit["exponent"])
-        axis.loglog(ranks, fitted, "-", lw=1, color=colour, label=f"fit: s = {fit['exponent']:.2f}")
-    axis.set_xlabel("rank r")
-    axis.set_ylabel("frequency f (training split)")
-    axis.set_title("Zipf's law on the HSK sentences: f ∝ r^(−s)")
-    axis.legend(fontsize=8)
-    axis.grid(True, which="major", alpha=0.3)
-    out.save_figure(figure, "zipf.png")
+    frequencies = {lang: np.array(sorted(Counter(w for s in corpus_words(train, lang, segmenters[lang])
+                                                  for w in s).values(), reverse=True)) for lang in ("zh", "en")}
+    out.save_figures(lambda ui: plot_zipf(frequencies, results["zipf"], ui), "zipf")
 
     # 4. The sentences with numbers, in both languages.
     ex, z = results["example"], results["zipf"]
     zh = (
-        f"中文例句 `{ex['zh']['text']}` 有 {ex['zh']['n_tokens']} 个词次、{ex['zh']['n_chars']} 个字符："
-        f"除以字符数，所有词的“概率”加起来只有 {ex['zh']['sum_by_chars']:.4f}；英文例句的和是 "
-        f"{ex['en']['sum_by_chars']:.4f}。除以词次数 N，两者的和都是 1。"
+        f"英文例句 `{ex['en']['text']}` 有 {ex['en']['n_tokens']} 个词、{ex['en']['n_chars']} 个字符（含空格）："
+        f"按原文的做法，每个词的“概率”是 1/{ex['en']['n_chars']}，"
+        f"{ex['en']['n_tokens']} 个词加起来只有 {ex['en']['sum_by_chars']:.4f}；"
+        f"最大似然估计给每个词 1/{ex['en']['n_tokens']}，和为 1。中文例句 `{ex['zh']['text']}` 有 "
+        f"{ex['zh']['n_tokens']} 个词、{ex['zh']['n_chars']} 个字，除以字数的和是 {ex['zh']['sum_by_chars']:.4f}。"
         f"在整个训练集上，错误的分母让概率之和变成 N/字符数：中文 {c['zh']['sum_by_chars']:.4f}，"
         f"英文 {c['en']['sum_by_chars']:.4f}。"
     )
     en = (
-        f"The Chinese example `{ex['zh']['text']}` has {ex['zh']['n_tokens']} word tokens and "
-        f"{ex['zh']['n_chars']} characters: dividing by characters, the word \"probabilities\" sum to only "
-        f"{ex['zh']['sum_by_chars']:.4f}; for the English example the sum is {ex['en']['sum_by_chars']:.4f}. "
-        f"Dividing by the number of tokens N, both sum to 1. Over the whole training split the wrong "
+        f"The English example `{ex['en']['text']}` has {ex['en']['n_tokens']} words and {ex['en']['n_chars']} "
+        f"characters (spaces included): by the post's recipe each word gets 1/{ex['en']['n_chars']}, "
+        f"and the {ex['en']['n_tokens']} "
+        f"\"probabilities\" sum to only {ex['en']['sum_by_chars']:.4f}; maximum likelihood gives each word "
+        f"1/{ex['en']['n_tokens']}, summing to 1. The Chinese example `{ex['zh']['text']}` has "
+        f"{ex['zh']['n_tokens']} words and {ex['zh']['n_chars']} characters; dividing by characters the sum is "
+        f"{ex['zh']['sum_by_chars']:.4f}. Over the whole training split the wrong "
         f"denominator makes the sum N/characters: {c['zh']['sum_by_chars']:.4f} in Chinese and "
         f"{c['en']['sum_by_chars']:.4f} in English."
     )
