@@ -20,6 +20,7 @@ SENTENCES = {"zh": "我爱吃披萨", "en": "I love to eat pizza"}
 TRANSFORMER = "gemma3-270m"
 
 
+# --8<-- [start:key]
 def factor_rows(score, bos: str | None) -> list[dict]:
     """One row per chain-rule factor: the token, what it was conditioned on, log p, p and bits.
 
@@ -44,6 +45,7 @@ def factor_rows(score, bos: str | None) -> list[dict]:
             "bits": -token.logprob / math.log(2),
         })
     return rows
+# --8<-- [end:key]
 
 
 def factor_table(rows: list[dict], lang_labels: dict, with_order: bool) -> str:
@@ -76,6 +78,7 @@ LABELS = {
 }
 
 
+# --8<-- [start:score]
 def score_all(spec: str) -> dict:
     """Score both sentences with the model `spec`: factors, totals and the model's description."""
     result = {}
@@ -89,29 +92,35 @@ def score_all(spec: str) -> dict:
             "model": description,
             "factors": rows,
             "logprob": score.logprob,
-            "sum_of_factors": math.fsum(r["logprob"] for r in rows),
+            "sum_of_factors": math.fsum(r["logprob"] for r in rows),  # Σ log p(w_i | w_<i) = log p(S)
             "product_of_factors": math.prod(r["prob"] for r in rows),
             "totals": score.totals(),
         }
     return result
+# --8<-- [end:score]
 
 
-def plot_bits(ngram: dict, transformer: dict | None):
-    """Bits per factor: which words carry the information, under each model."""
+PLOT_LABELS = {
+    "zh": {"zh": "中文", "en": "英文", "y": "比特 = −log₂ p", "total": "共 {bits:.1f} 比特"},
+    "en": {"zh": "Chinese", "en": "English", "y": "bits = −log₂ p", "total": "total {bits:.1f} bits"},
+}
+
+
+def plot_bits(ngram: dict, transformer: dict | None, ui: str):
+    """Bits per factor, each bar under its token: which tokens carry the information, under each model."""
+    labels = PLOT_LABELS[ui]
     panels = [("n-gram", ngram)] + ([("Transformer", transformer)] if transformer else [])
-    figure, axes = plt.subplots(len(panels), 2, figsize=(9, 2.8 * len(panels)), squeeze=False, sharey=True)
+    figure, axes = plt.subplots(len(panels), 2, figsize=(10, 3.2 * len(panels)), squeeze=False, sharey=True)
     for row, (name, result) in enumerate(panels):
         for col, lang in enumerate(("zh", "en")):
             factors = result[lang]["factors"]
             bits = [f["bits"] for f in factors]
-            labels = [str(f["i"]) if lang == "zh" else f["token"] for f in factors]
+            tokens = [f["token"].replace(" ", "␣") for f in factors]  # a subword's leading space as ␣
             axis = axes[row][col]
             axis.bar(range(len(bits)), bits, color="tab:red" if lang == "zh" else "tab:blue")
-            axis.set_xticks(range(len(bits)), labels, rotation=0 if lang == "zh" else 45, fontsize=8)
-            axis.set_ylabel("bits = −log2 p")
-            total = sum(bits)
-            title = {"zh": "Chinese (factor i, see table)", "en": "English"}[lang]
-            axis.set_title(f"{name}, {title}: total {total:.1f} bits", fontsize=9)
+            axis.set_xticks(range(len(bits)), tokens, rotation=0 if lang == "zh" else 30)
+            axis.set_ylabel(labels["y"])
+            axis.set_title(f"{name}, {labels[lang]}: {labels['total'].format(bits=sum(bits))}")
     figure.tight_layout()
     return figure
 
@@ -151,7 +160,7 @@ def main(fast: bool = False) -> None:
                                 "(The full profile has not been run yet.)")
         out.write_bilingual("transformer-made", "", "")
 
-    out.save_figure(plot_bits(ngram, transformer), "bits.png")
+    out.save_figures(lambda ui: plot_bits(ngram, transformer, ui), "bits")
 
     # The sentences with numbers: the identity Σ log p = log p(S), and the two models side by side.
     def sentence(ui: str) -> str:

@@ -23,6 +23,7 @@ FAIR_ORDER = 3  # the order of the per-token / per-character / per-byte comparis
 NAMES = {"zh": {"zh": "中文", "en": "英文"}, "en": {"zh": "Chinese", "en": "English"}}
 
 
+# --8<-- [start:key]
 def held_out(model, sentences: list[list[str]], texts: list[str]) -> dict:
     """Total log-prob of the held-out sentences (with `</s>`), and it per token, character and byte."""
     logprob, n_tokens = 0.0, 0
@@ -43,6 +44,33 @@ def held_out(model, sentences: list[list[str]], texts: list[str]) -> dict:
         "bits_per_char": bits / n_chars,
         "bits_per_byte": bits / n_bytes,
     }
+# --8<-- [end:key]
+
+
+PLOT_LABELS = {
+    "zh": {"x": "阶数 n", "y": "留出集每词元困惑度", "zh": "中文（结巴分词）", "en": "英文（词）"},
+    "en": {"x": "order n", "y": "held-out perplexity per token", "zh": "Chinese (jieba words)",
+           "en": "English (words)"},
+}
+
+
+def plot_perplexity(results: dict, orders: list[int], ui: str):
+    """Held-out perplexity against order, one line per smoother, one panel per language; labels in `ui`."""
+    labels = PLOT_LABELS[ui]
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=False)
+    for axis, lang in zip(axes, ("zh", "en"), strict=True):
+        grid = results["by_lang"][lang]["grid"]
+        for label, _, _ in SMOOTHERS:
+            axis.plot(orders, [grid[label][o]["perplexity"] for o in orders], "o-", label=label)
+        axis.set_yscale("log")
+        axis.set_xticks(orders)
+        axis.set_xlabel(labels["x"])
+        axis.set_ylabel(labels["y"])
+        axis.set_title(labels[lang])
+        axis.grid(True, alpha=0.3)
+    axes[0].legend()
+    figure.tight_layout()
+    return figure
 
 
 def main(fast: bool = False) -> None:
@@ -60,8 +88,10 @@ def main(fast: bool = False) -> None:
         for label, smoothing, k in SMOOTHERS:
             grid[label] = {}
             for order in orders:
+                # --8<-- [start:grid]
                 model = train_ngram(train_words, order, smoothing, k=k)
                 grid[label][order] = held_out(model, test_words, test_texts)
+                # --8<-- [end:grid]
         results["by_lang"][lang] = {
             "train_tokens": sum(len(w) + 1 for w in train_words),  # + </s>
             "test_sentences": len(test_words),
@@ -78,20 +108,7 @@ def main(fast: bool = False) -> None:
             markdown_table(["smoothing \\ order", *map(str, orders)], rows, "l" + "r" * len(orders)),
         )
 
-    figure, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), sharey=False)
-    for axis, lang in zip(axes, ("zh", "en"), strict=True):
-        grid = results["by_lang"][lang]["grid"]
-        for label, _, _ in SMOOTHERS:
-            axis.plot(orders, [grid[label][o]["perplexity"] for o in orders], "o-", label=label)
-        axis.set_yscale("log")
-        axis.set_xticks(orders)
-        axis.set_xlabel("order n")
-        axis.set_ylabel("held-out perplexity per token")
-        axis.set_title({"zh": "Chinese (jieba words)", "en": "English (words)"}[lang])
-        axis.grid(True, alpha=0.3)
-    axes[0].legend(fontsize=8)
-    figure.tight_layout()
-    out.save_figure(figure, "perplexity.png")
+    out.save_figures(lambda ui: plot_perplexity(results, orders, ui), "perplexity")
 
     # The fair comparison: the same model in both languages, per token, per character and per byte.
     fair = {lang: results["by_lang"][lang]["grid"]["Kneser-Ney"][FAIR_ORDER] for lang in ("zh", "en")}

@@ -25,6 +25,7 @@ EXAMPLES = ("我爱吃披萨。", "I love to eat pizza.")
 NGRAM_ORDER = 3
 
 
+# --8<-- [start:key]
 def pairs_table(tokenizer, text: str, ui: str) -> str:
     """What the model reads at each position and the label it is asked for: the next piece of the text."""
     ids = torch.tensor(encode(tokenizer, text))
@@ -38,6 +39,7 @@ def pairs_table(tokenizer, text: str, ui: str) -> str:
     headers = {"zh": ["位置 t", "输入：模型读到的前文", "标签：下一个词元"],
                "en": ["position t", "input: the context read so far", "label: the next token"]}[ui]
     return markdown_table(headers, rows, "rll")
+# --8<-- [end:key]
 
 
 def ngram_bits(train_sentences, test_sentences) -> dict[str, dict]:
@@ -64,27 +66,40 @@ def ngram_bits(train_sentences, test_sentences) -> dict[str, dict]:
     return results
 
 
-def plot_losses(trained) -> plt.Figure:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+PLOT_LABELS = {
+    "zh": {"train": "训练批次（{window} 步平均）", "held": "留出句子", "uniform": "均匀猜测：ln {v}",
+           "step": "训练步数",
+           "ce": "交叉熵（奈特/词元）", "loss": "下一个词元的损失", "bpc": "每字比特",
+           "bpc_title": "留出句子的每字比特（中文 + 英文）"},
+    "en": {"train": "training batches (mean of {window})", "held": "held-out sentences",
+           "uniform": "uniform guess: ln {v}", "step": "training step", "ce": "cross-entropy (nats per token)",
+           "loss": "Next-token loss", "bpc": "bits per character",
+           "bpc_title": "Held-out bits per character (zh + en)"},
+}
+
+
+def plot_losses(trained, ui: str) -> plt.Figure:
+    """Training and held-out loss against step, and held-out bits per character; labels in `ui`."""
+    labels = PLOT_LABELS[ui]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
     losses = np.array(trained.train_losses)
     steps = np.arange(1, len(losses) + 1)
     window = max(1, len(losses) // 25)
     smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
     left.plot(steps, losses, color="tab:blue", alpha=0.25, linewidth=0.8)
-    left.plot(steps[window - 1:], smooth, color="tab:blue", label=f"training batches (mean of {window})")
+    left.plot(steps[window - 1:], smooth, color="tab:blue", label=labels["train"].format(window=window))
     held = trained.held_out
-    left.plot([h["step"] for h in held], [h["loss"] for h in held], "o-", color="tab:orange",
-              label="held-out sentences")
+    left.plot([h["step"] for h in held], [h["loss"] for h in held], "o-", color="tab:orange", label=labels["held"])
     left.axhline(math.log(trained.recipe.vocab_size), color="grey", linestyle=":", linewidth=1,
-                 label=f"uniform guess: ln {trained.recipe.vocab_size}")
-    left.set_xlabel("training step")
-    left.set_ylabel("cross-entropy (nats per token)")
-    left.set_title("Next-token loss")
-    left.legend(fontsize=8)
+                 label=labels["uniform"].format(v=trained.recipe.vocab_size))
+    left.set_xlabel(labels["step"])
+    left.set_ylabel(labels["ce"])
+    left.set_title(labels["loss"])
+    left.legend()
     right.plot([h["step"] for h in held], [h["bits_per_char"] for h in held], "o-", color="tab:orange")
-    right.set_xlabel("training step")
-    right.set_ylabel("bits per character")
-    right.set_title("Held-out bits per character (zh + en)")
+    right.set_xlabel(labels["step"])
+    right.set_ylabel(labels["bpc"])
+    right.set_title(labels["bpc_title"])
     figure.tight_layout()
     return figure
 
@@ -154,7 +169,7 @@ def main(fast: bool = False) -> None:
         markdown_table(["held-out text", "characters", "tokens", "Transformer loss (nats/token)",
                         "Transformer bits/char", ngram_name["en"], "n-gram OOV rate"], score_rows("en"), "lrrrrrr"),
     )
-    out.save_figure(plot_losses(trained), "loss.png")
+    out.save_figures(lambda ui: plot_losses(trained, ui), "loss")
 
     first, last = trained.held_out[0], trained.held_out[-1]
     profile = {"zh": "快速（`--fast`）" if fast else "完整", "en": "fast (`--fast`)" if fast else "full"}
