@@ -39,3 +39,15 @@ def test_english_pages_point_material_at_the_english_root_and_chinese_pages_are_
     assert config == {"base": "../../en/", "search": "s.js"}
     assert point_search_at_language(html, "01-chain-rule/") == html
     assert LANGUAGES["en"][0] == "en/"
+
+
+def test_chinese_runs_on_english_pages_are_marked_zh_hans_outside_tags_and_scripts():
+    from bilingual_lm.notes.search import mark_chinese
+
+    html = ('<html><head><title>链式法则</title></head><body class="en"><p>The 链式法则，here <code>我爱吃披萨'
+            '</code> and <a title="中文">x</a></p><script>var s = "中文";</script><style>p::after{content:"字"}'
+            '</style></body></html>')
+    marked = mark_chinese(html)
+    assert marked == html.replace("The 链式法则，here", 'The <span lang="zh-Hans">链式法则，</span>here').replace(
+        "<code>我爱吃披萨", '<code><span lang="zh-Hans">我爱吃披萨</span>')
+    assert mark_chinese("<p>no body tag 中文</p>") == "<p>no body tag 中文</p>"
