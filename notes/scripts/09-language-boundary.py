@@ -2,12 +2,15 @@
 
 Writes notes/docs/generated/09-language-boundary/. Run: python notes/scripts/09-language-boundary.py [--fast]
 The full profile evaluates the default Transformer on the default suite; the fast profile evaluates the
-default n-gram on the first items of each task (the page states which).
+default n-gram on the first items of each task (the page states which). With $BLM_NOTE_EVAL_DIR set to the
+output folder of a finished run of the same `blm eval` command, the script reads that run instead of scoring
+again (the eval is the slow part); the provenance box then names that run's own commit and time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -157,13 +160,24 @@ def plot_effects(choice: dict, ui: str):
     return figure
 
 
+def eval_run(options: list[str]) -> tuple[dict, str, float, str | None]:
+    """(results.json, report.md, seconds, the folder read) of the eval: a finished run named by
+    $BLM_NOTE_EVAL_DIR, else a fresh run of `blm eval` with `options`."""
+    finished = os.environ.get("BLM_NOTE_EVAL_DIR")
+    with tempfile.TemporaryDirectory() as workdir:
+        folder = Path(finished) if finished else Path(workdir) / "eval"
+        seconds = None if finished else run_eval(options, folder)
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        report = (folder / "report.md").read_text(encoding="utf-8")
+    if seconds is None:
+        seconds = results["timings"]["total_s"]
+    return results, report, seconds, finished
+
+
 def main(fast: bool = False) -> None:
     out = NoteOutput.for_script(__file__, fast=fast, seed=SEED)
     options = PROFILES[out.profile]
-    with tempfile.TemporaryDirectory() as workdir:
-        seconds = run_eval(options, Path(workdir) / "eval")
-        results = json.loads((Path(workdir) / "eval" / "results.json").read_text(encoding="utf-8"))
-        report = (Path(workdir) / "eval" / "report.md").read_text(encoding="utf-8")
+    results, report, seconds, finished = eval_run(options)
     metrics = results["metrics"]
     kept = {key: results[key] for key in ("schema_version", "run", "model", "device", "dtype", "settings",
                                           "conventions", "timings", "provenance") if key in results}
@@ -232,7 +246,9 @@ def main(fast: bool = False) -> None:
     out.write_bilingual("summary", "".join(zh), " ".join(en))
     out.write_json("results.json", {"seconds": seconds, "items": items, "best_condition": best,
                                     "robust_effects": {name: robust_effects(task) for name, task in choice.items()}})
-    out.write_provenance(eval_command=command)
+    made = results.get("provenance", {})
+    read = {"eval_read_from": finished, "eval_git_commit": made.get("git_commit"), "eval_created": made.get("created")}
+    out.write_provenance(eval_command=command, **(read if finished else {}))
 
 
 if __name__ == "__main__":
