@@ -33,6 +33,7 @@ from bilingual_lm.errors import InputError
 from bilingual_lm.models.device import resolve_device
 from bilingual_lm.ngram import NgramModel, load_ngram, train_ngram
 from bilingual_lm.ngram.native import VERSION as NATIVE_VERSION
+from bilingual_lm.ngram.validate import check_scores
 from bilingual_lm.ngram.vocabulary import EOS, UNK
 from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
 from bilingual_lm.score.words import align_words
@@ -80,6 +81,8 @@ class NgramScorer:
     def _score_batch(self, texts: list[str], contexts: list[str | None], eos: bool) -> list[TextScore]:
         segmented = [self.segmenter.segment((c or "") + t) for t, c in zip(texts, contexts, strict=True)]
         scores = self.model.score_sentences([[w.text for w in words] for words in segmented], eos=eos)
+        if self.is_probability:
+            check_scores(scores.logprobs, self.name)
         results = []
         for i, (text, context, words) in enumerate(zip(texts, contexts, segmented, strict=True)):
             cut = len(context or "")
