@@ -25,8 +25,8 @@ import torch
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.lens.head import head_stats
-from bilingual_lm.score.transformer import _common_prefix
 from bilingual_lm.lens.vocabulary import SCRIPT_GROUPS, script_groups
+from bilingual_lm.score.transformer import _common_prefix
 
 FINAL_NORM_NAMES = ("norm", "final_layernorm", "ln_f", "final_layer_norm")
 BATCH_ROWS = 16  # prompts per forward pass
