@@ -46,7 +46,8 @@ def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, outpu
     lines = [line for path in corpus for line in read_text_file(path).splitlines() if line.strip()]
     if not lines:
         raise InputError("the corpus has no text")
-    sentences = [[t.text for t in segmenter.segment(line)] for line in _tracked(lines, progress)]
+    words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])
+    sentences = list(map(words, _tracked(lines, progress)))
     model = train_ngram(sentences, order, smoothing, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
                         progress=progress)
     if native:

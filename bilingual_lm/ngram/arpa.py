@@ -17,7 +17,6 @@ import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from operator import add
 from pathlib import Path
 from typing import TextIO
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import InputError
+from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.train import MAX_ORDER
 from bilingual_lm.ngram.validate import check_header, check_tables
@@ -38,38 +38,30 @@ _COUNT_LINE = re.compile(r"ngram\s+(\d+)\s*=\s*(\d+)")
 
 
 def write_arpa(model: NgramModel, path: str | Path) -> None:
-    """Write `model` as an ARPA file (atomically). Add-k above order 1 has no ARPA form."""
+    """Write `model` as an ARPA file (atomically), its numbers at KenLM's float32 precision (see
+    `arpa_text.py`). Add-k above order 1 has no ARPA form."""
     if model.rule != "backoff" and model.order > 1:
         raise InputError("an add-k model above order 1 has no exact ARPA form (a word unseen after a "
                          "context gets a flat value, not a back-off); save it as .blm")
     meta = {"smoothing": model.smoothing, "missing_backoff": model.missing_backoff,
             "is_probability": model.is_probability, "params": model.params}
     size = len(model.vocabulary)
-    spaced = [" " + word for word in model.vocabulary.words]
-    with atomic_write(path) as out:
-        out.write(META_PREFIX + json.dumps(meta, ensure_ascii=False) + "\n\\data\\\n")
+    words = [word.encode("utf-8") for word in model.vocabulary.words]
+    with atomic_write(path, "wb") as out:
+        header = [META_PREFIX + json.dumps(meta, ensure_ascii=False), "\\data\\"]
+        header += [f"ngram {n}={len(keys)}" for n, keys in enumerate(model.keys, start=1)]
+        out.write(("\n".join(header) + "\n").encode("utf-8"))
+        lower = None
         for n, keys in enumerate(model.keys, start=1):
-            out.write(f"ngram {n}={len(keys)}\n")
-        texts: list[str] = model.vocabulary.words
-        for n, keys in enumerate(model.keys, start=1):
-            out.write(f"\n\\{n}-grams:\n")
-            if n > 1:  # an n-gram's text is its prefix's text, a space and its last word
-                prefixes, last = (keys // size).tolist(), (keys % size).tolist()
-                texts = list(map(add, map(texts.__getitem__, prefixes), map(spaced.__getitem__, last)))
-            columns = [_format(model.prob[n - 1]), texts]
-            if n < model.order:
-                columns.append(_format(model.backoff[n - 1]))
-            if len(texts):
-                out.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
-        out.write("\n\\end\\\n")
-
-
-def _format(values: np.ndarray) -> list[str]:
-    """Shortest round-trip decimal strings; log10 0 as -99."""
-    texts = list(map(repr, values.tolist()))
-    for i in np.flatnonzero(values == -math.inf).tolist():
-        texts[i] = repr(LOG_ZERO)
-    return texts
+            out.write(f"\n\\{n}-grams:\n".encode())
+            section = SectionWriter(words, lower, keep=n < model.order)
+            for first in range(0, len(keys), BLOCK):
+                block = keys[first:first + BLOCK]
+                backoff = model.backoff[n - 1][first:first + BLOCK] if n < model.order else None
+                prefix = block // size if n > 1 else None
+                out.write(section.lines(model.prob[n - 1][first:first + BLOCK], backoff, prefix, block % size).data)
+            lower = section.section() if n < model.order else None
+        out.write(b"\n\\end\\\n")
 
 
 def read_arpa(path: str | Path, device: str = "cpu") -> NgramModel:

@@ -53,7 +53,7 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
             keys = ending_here[at - 1]
             keys *= vocab_size
             keys += flat[at]
-            sorted_keys, ends = _sort(keys, previous_size * vocab_size, at, len(flat))  # and where each ends
+            sorted_keys, ends = sort_pairs(keys, previous_size * vocab_size, at, len(flat))  # and where each ends
             is_first = np.empty(len(keys), dtype=bool)
             is_first[:1] = True
             np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=is_first[1:])
@@ -83,7 +83,7 @@ def _table(n: int, sorted_keys: np.ndarray, ends: np.ndarray, is_first: np.ndarr
     return OrderCounts(unique, counts, unique // vocab_size, suffix, flat[last_word_at - (n - 1)] == bos)
 
 
-def _sort(keys: np.ndarray, bound: int, values: np.ndarray, values_bound: int) -> tuple[np.ndarray, np.ndarray]:
+def sort_pairs(keys: np.ndarray, bound: int, values: np.ndarray, values_bound: int) -> tuple[np.ndarray, np.ndarray]:
     """`keys` (each below `bound`) sorted, and `values` (each below `values_bound`) in the same order."""
     bits = max(values_bound - 1, 1).bit_length()
     if bound > 1 << (63 - bits):

@@ -1,0 +1,182 @@
+"""ARPA text in bulk: numbers and n-gram lines formatted by numpy, with no Python object per line.
+
+* **Numbers** are written at KenLM's precision, float32 (lmplz computes in float32 and writes with
+  double-conversion's ``ToShortestSingle``): each log10 value becomes the shortest decimal whose float32
+  rounding is the value's float32 rounding, so that KenLM's files are copied digit for digit. 0 is "0",
+  log10 0 (-inf) is "-99". The digits are the value scaled by a power of ten and rounded to an integer;
+  each candidate is checked by the same division that a correctly rounded parser does (Python's
+  `float`, C's `strtod`), then rounded to float32.
+* **Lines**: every piece of a line (a number, a tab, the n-gram's words, a newline) is a slice of one
+  byte buffer, and a block of lines is all its pieces gathered at once (`ragged_take`). An n-gram's words
+  are its prefix's words, found in the lines of the section below, a space and its last word.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOG_ZERO = b"-99"
+BLOCK = 1 << 16  # values formatted at once: numpy's passes stay in the cache
+_DIGITS5 = np.array([f"{i:05d}".encode() for i in range(100_000)], dtype="S5")
+_POW10 = 10.0 ** np.arange(23)  # exact in float64
+_POW10_SIGNED = 10.0 ** np.arange(-22, 24)  # 10**i at i + 22
+
+
+def ragged_take(source: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of ``source[starts[i] : starts[i] + lengths[i]]`` over i."""
+    ends = np.cumsum(lengths)
+    index = np.repeat(starts - ends + lengths, lengths)
+    index += np.arange(len(index), dtype=index.dtype)
+    return source[index]
+
+
+def _round_trip(magnitude: np.ndarray, exponent: np.ndarray, target: np.ndarray, digits: int):
+    """`magnitude` (float64 holding float32 values, 10**exponent <= magnitude < 10**(exponent+1)) rounded
+    to `digits` significant digits: the integer m and scale k (value m / 10**k), and whether m / 10**k,
+    correctly rounded to float64 and then to float32, is `target`."""
+    k = digits - 1 - exponent
+    if k.min(initial=0) >= 0:  # the usual case: a multiplication and a division by exact powers of ten
+        power = _POW10[k]
+        m = np.rint(magnitude * power)
+        back = m / power
+    else:
+        power = _POW10[np.abs(k)]
+        up = k >= 0
+        m = np.rint(np.where(up, magnitude * power, magnitude / power))
+        back = np.where(up, m / power, m * power)
+    return m, k, back.astype(np.float32) == target
+
+
+def shortest_float32(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's float32 rounding as its shortest decimal, log10 0 as -99: a byte buffer, and where each
+    value's text starts in it and how long it is. Fastest on blocks that fit in the cache (`BLOCK`)."""
+    x = values.astype(np.float32)
+    if np.isnan(x).any() or (x == np.inf).any():
+        raise ValueError("a log10 value is NaN or +inf")
+    regular = np.flatnonzero(np.isfinite(x) & (x != 0))
+    target = np.abs(x[regular])
+    magnitude = target.astype(np.float64)
+    if len(magnitude) and not (1e-12 < magnitude.min() and magnitude.max() < 1e12):
+        raise ValueError("log10 values beyond 1e±12 have no ARPA form here")
+    exponent = np.floor(np.log10(magnitude)).astype(np.int64)
+    exponent -= _POW10_SIGNED[exponent + 22] > magnitude  # where log10 rounded across a power of ten
+    exponent += _POW10_SIGNED[exponent + 23] <= magnitude
+    # 9 significant digits always suffice for float32, and a value with a decimal of d digits has one of
+    # every length above d: so try 9, then fewer while it still reads back
+    m_all, k_all, ok = _round_trip(magnitude, exponent, target, 9)
+    if not ok.all():
+        raise AssertionError("a float32 without a 9-digit decimal")
+    todo = np.arange(len(regular))
+    for digits in range(8, 0, -1):
+        m_d, k_d, ok = _round_trip(magnitude[todo], exponent[todo], target[todo], digits)
+        todo = todo[ok]
+        m_all[todo], k_all[todo] = m_d[ok], k_d[ok]
+        if not len(todo):
+            break
+    m, k = np.zeros(len(x), dtype=np.int64), np.zeros(len(x), dtype=np.int64)  # value = m / 10**k
+    m[regular], k[regular] = m_all, k_all  # 0 stays m = 0
+    m[x == -np.inf] = 99  # -99
+    return _layout(m, k, x < 0)
+
+
+def _layout(m: np.ndarray, k: np.ndarray, negative: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The decimals m / 10**k (negated where `negative`) in a grid of rows aligned at the decimal point:
+    column 0 for a sign, then the powers of ten from the highest down, the point before power -1."""
+    for _ in range(10):  # m's trailing zeros are not written
+        zero = (m % 10 == 0) & (m != 0)
+        if not zero.any():
+            break
+        m[zero] //= 10
+        k[zero] -= 1
+    places = np.searchsorted(_POW10[:11], m, side="right")  # digits of m (0 for m = 0)
+    top = np.maximum(places - 1 - k, 0)  # the power of the first digit written
+    high, low = int(top.max(initial=0)), int(np.minimum(-k, 0).min(initial=0))
+    # m's ten digits (zero-padded) between `left` and `right` zeros; the powers high … low of a row are
+    # the window that starts `left + 9 - k - high` bytes in
+    left = max(int(k.max(initial=0)) + high - 9, 0)
+    right = max(-int(k.min(initial=0)) - low, 0)
+    digits = np.full((len(m), left + 10 + right), ord("0"), dtype=np.uint8)
+    high_digits, low_digits = np.divmod(m, 100_000)
+    digits[:, left:left + 5] = _DIGITS5[high_digits].view(np.uint8).reshape(-1, 5)
+    digits[:, left + 5:left + 10] = _DIGITS5[low_digits].view(np.uint8).reshape(-1, 5)
+    windows = np.lib.stride_tricks.sliding_window_view(digits, high - low + 1, axis=1)
+    powers = windows[np.arange(len(m)), left + 9 - k - high]
+    point = high + 1  # columns: sign, powers high … 0, point, powers -1 … low
+    grid = np.full((len(m), high - low + 3), ord("."), dtype=np.uint8)
+    grid[:, 1:point + 1] = powers[:, :point]
+    grid[:, point + 2:] = powers[:, point:]
+    start = 1 + high - top - negative
+    end = np.where(k > 0, point + 1 + k, point) + 1
+    rows = np.arange(len(m), dtype=np.int64) * grid.shape[1]
+    flat = grid.ravel()
+    flat[(rows + start)[negative]] = ord("-")
+    return flat, rows + start, end - start
+
+
+class SectionWriter:
+    """The lines of one ARPA section, ``prob TAB words [TAB backoff] NEWLINE``, block by block.
+
+    Every piece of a line is a slice of one source buffer: the section below's lines (an n-gram's words
+    are its prefix's words, a space and its last word, and the prefix's words sit in the line below), the
+    words with a leading space, a tab and a newline, and a scratch area for the block's numbers.
+    """
+
+    def __init__(self, words: list[bytes], lower: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                 keep: bool = True):
+        spaced = b"".join(b" " + word for word in words)
+        self.word_lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        below = lower[0] if lower else np.zeros(0, dtype=np.uint8)
+        self.lower = lower
+        self.word_starts = len(below) + np.cumsum(self.word_lengths + 1) - self.word_lengths  # after the space
+        self.separators = len(below) + len(spaced)
+        self.scratch = self.separators + 2
+        self.source = np.empty(self.scratch, dtype=np.uint8)
+        self.source[:len(below)] = below
+        self.source[len(below):self.separators] = np.frombuffer(spaced, dtype=np.uint8)
+        self.source[self.separators:self.scratch] = np.frombuffer(b"\t\n", dtype=np.uint8)
+        self.blocks: list[np.ndarray] = []
+        self.text_starts: list[np.ndarray] = []
+        self.text_lengths: list[np.ndarray] = []
+        self.written = 0
+        self.keep = keep  # the lines, for the section above
+
+    def lines(self, prob: np.ndarray, backoff: np.ndarray | None, prefix: np.ndarray | None,
+              last: np.ndarray) -> np.ndarray:
+        """The bytes of the lines of n-grams ending in `last`, after `prefix` (indices in the section
+        below; None for unigrams)."""
+        numbers = [shortest_float32(values) for values in ([prob] if backoff is None else [prob, backoff])]
+        size = self.scratch + sum(len(grid) for grid, _, _ in numbers)
+        if len(self.source) < size:
+            self.source = np.concatenate([self.source[:self.scratch], np.empty(size - self.scratch, np.uint8)])
+        at, placed = self.scratch, []
+        for grid, starts, lengths in numbers:
+            self.source[at:at + len(grid)] = grid
+            placed.append((starts + at, lengths))
+            at += len(grid)
+        rows = len(last)
+        tab = np.full(rows, self.separators), np.ones(rows, dtype=np.int64)
+        newline = np.full(rows, self.separators + 1), np.ones(rows, dtype=np.int64)
+        if prefix is None:
+            words = [(self.word_starts[last], self.word_lengths[last])]
+        else:
+            _, below_starts, below_lengths = self.lower
+            words = [(below_starts[prefix], below_lengths[prefix]),
+                     (self.word_starts[last] - 1, self.word_lengths[last] + 1)]
+        pieces = [placed[0], tab, *words] + ([tab, placed[1]] if backoff is not None else []) + [newline]
+        starts = np.stack([s for s, _ in pieces], axis=1)
+        lengths = np.stack([n for _, n in pieces], axis=1)
+        out = ragged_take(self.source, starts.ravel(), lengths.ravel())
+        if self.keep:
+            line_lengths = lengths.sum(axis=1)
+            self.blocks.append(out)
+            self.text_starts.append(self.written + np.cumsum(line_lengths) - line_lengths + placed[0][1] + 1)
+            self.text_lengths.append(sum(n for _, n in words))
+            self.written += len(out)
+        return out
+
+    def section(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All lines written so far, and where each n-gram's words start in them and how long they are."""
+        empty = np.zeros(0, dtype=np.int64)
+        return (np.concatenate(self.blocks) if self.blocks else np.zeros(0, dtype=np.uint8),
+                np.concatenate(self.text_starts) if self.text_starts else empty,
+                np.concatenate(self.text_lengths) if self.text_lengths else empty)
