@@ -103,11 +103,18 @@ def test_rjieba_backend_equals_rjieba_cut(hmm):
 @pytest.mark.parametrize("hmm", [True, False])
 def test_words_without_tokens_equal_the_tokens_texts(backend, hmm):
     # the bulk path for training: the same words as segment(), straight from the backend's cut
+    if backend == "jieba":
+        def cut(text):
+            return jieba.lcut(text, HMM=hmm)
+    else:
+        rjieba = pytest.importorskip("rjieba")  # the optional `fast` extra
+
+        def cut(text):
+            return rjieba.cut(text, hmm)
     plain = ChineseSegmenter(backend=backend, hmm=hmm)
     protected = ChineseSegmenter(backend=backend, hmm=hmm, user_words=["LM demo"])
     for text in [*SENTENCES, "我用Python写了一个LM demo。 \u3000 1-3 www.example.com"]:
-        assert plain.words(text) == _without_whitespace(jieba.lcut(text, HMM=hmm) if backend == "jieba"
-                                                        else rjieba.cut(text, hmm)), text
+        assert plain.words(text) == _without_whitespace(cut(text)), text
         assert protected.words(text) == _words(protected.segment(text)), text
 
 
