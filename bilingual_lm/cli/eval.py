@@ -103,7 +103,7 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
         options["batch_size"] = batch_size
     stderr = Console(stderr=True)
     for note in notes:
-        stderr.print(f"blm: note: {note}", highlight=False)
+        stderr.print(f"blm: note: {note}", highlight=False, markup=False)
     loading = time.perf_counter()
     scorer = load_scorer(model, **options)
     load_seconds = time.perf_counter() - loading
@@ -117,6 +117,8 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
         distributed.leave(group)
     if results is None:
         return
+    for note in results["notes"][len(notes):]:  # what the run found (a damaged cache row, ...)
+        stderr.print(f"blm: note: {note}", highlight=False, markup=False)
     report.print_summary(results)
     click.echo(f"results: {output}/ (results.json, samples.jsonl, report.md, plots)", err=True)
 

@@ -119,6 +119,9 @@ def evaluate(
     finally:
         cache.close()
     score_seconds = time.perf_counter() - score_start
+    if cache.corrupt:
+        notes = [*notes, f"request cache {cache.path}: {cache.corrupt} answer(s) failed their checksum (damaged "
+                         "on disk) and were scored again"]
     records = distributed.gather_records(mine, group)
     if records is None:
         return None

@@ -12,7 +12,8 @@ A *unit* is one item under one condition; it becomes one line of samples.jsonl:
 
 Choice requests, open requests and parallel texts missing from the cache are answered in batches across
 items (`score_candidates_batch`, `next_token_distributions`, `sample_batch` where the scorer has them, else
-one request at a time); each request is cached as soon as its batch returns.
+one request at a time); each request is cached as soon as its batch returns. The first calls are small
+(`call_size`), so that a run killed early has saved as much as it loses.
 
 Units are numbered in a fixed order (tasks, items, conditions), so a data-parallel run can shard them by
 rank (whole requests at a time) and put the gathered records back in the same order as a single process.
@@ -317,6 +318,14 @@ class _Scoring:
         return records
 
 
+def call_size(largest: int, saved: int) -> int:
+    """Requests per model call: 1, then as many as are already saved, up to `largest` (1, 1, 2, 4, ...).
+
+    A kill loses at most the call in flight, which is never larger than the number of units already done.
+    """
+    return max(1, min(largest, saved))
+
+
 def run_units(
     scorer: Scorer,
     units: Iterable[Unit],
@@ -346,17 +355,17 @@ def run_units(
             kind, task = group[0].task.kind, group[0].task.name
             if kind == "choice":
                 done(scoring.choice(group), task)
-                if len(scoring.pending_choices) >= CHOICE_CHUNK:
+                if len(scoring.pending_choices) >= call_size(CHOICE_CHUNK, len(records)):
                     done(scoring.flush_choices(), task)
             elif kind == "parallel":
                 record = scoring.parallel(group[0])
                 done([record] if record else [], task)
-                if len(scoring.pending_texts) >= PARALLEL_CHUNK:
+                if len(scoring.pending_texts) >= call_size(PARALLEL_CHUNK, len(records)):
                     done(scoring.flush_texts(), task)
             elif kind == "open":
                 record = scoring.open(group[0])
                 done([record] if record else [], task)
-                if len(scoring.pending_opens) >= OPEN_CHUNK:
+                if len(scoring.pending_opens) >= call_size(OPEN_CHUNK, len(records)):
                     done(scoring.flush_opens(), task)
             else:
                 raise ValueError(f"task {task}: unknown kind {kind!r}")
