@@ -84,6 +84,7 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
         return
     from rich.console import Console
 
+    from bilingual_lm.cli.progress import rich_progress
     from bilingual_lm.eval import distributed, report
     from bilingual_lm.eval.evaluate import evaluate, parse_langs, runnable_tasks
     from bilingual_lm.eval.loader import load_tasks
@@ -96,7 +97,7 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
         raise InputError("no task to run")
     output = Path(output_dir) if output_dir else default_output_dir(model)
     group = distributed.process_group()
-    options = {"lang": "auto"}
+    options = {"lang": "auto", "progress": rich_progress}
     if group.device(device):
         options["device"] = group.device(device)
     if batch_size:
@@ -110,7 +111,7 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
     try:
         results = evaluate(
             scorer, selected, langs, model_spec=model, output_dir=output, seed=seed, n_bootstrap=bootstrap,
-            limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=True,
+            limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=rich_progress,
             notes=notes, load_seconds=load_seconds, group=group,
         )
     finally:

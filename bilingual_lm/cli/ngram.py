@@ -31,6 +31,7 @@ def ngram() -> None:
 def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, output, progress):
     """Train on CORPUS files (UTF-8, one sentence per line; <s> and </s> are added to each line)."""
     from bilingual_lm.cli.io import read_text_file
+    from bilingual_lm.cli.progress import rich_progress
     from bilingual_lm.ngram import train_ngram
     from bilingual_lm.ngram.train import check_options
     from bilingual_lm.segment.base import get_segmenter
@@ -49,7 +50,7 @@ def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, outpu
     words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])
     sentences = list(map(words, _tracked(lines, progress)))
     model = train_ngram(sentences, order, smoothing, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
-                        progress=progress)
+                        progress=rich_progress if progress else None)
     if native:
         model.save(output)
     else:

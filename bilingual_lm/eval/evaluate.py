@@ -18,6 +18,7 @@ from bilingual_lm.eval import aggregate, distributed, results, runner
 from bilingual_lm.eval.cache import RequestCache, default_cache_path, model_fingerprint
 from bilingual_lm.eval.outdir import OutputDir
 from bilingual_lm.eval.task import Task
+from bilingual_lm.progress import Progress
 from bilingual_lm.provenance import package_versions, provenance
 from bilingual_lm.score.base import Scorer
 
@@ -82,7 +83,7 @@ def evaluate(
     batch_size: int | None = None,
     cache_path: str | Path | None | bool = True,
     overwrite: bool = False,
-    progress: bool = False,
+    progress: Progress | None = None,
     notes: Sequence[str] = (),
     load_seconds: float | None = None,
     group: distributed.ProcessGroup | None = None,
@@ -115,7 +116,7 @@ def evaluate(
     score_start = time.perf_counter()
     try:
         mine = runner.run_units(scorer, group.shard(units), cache, seed=seed, batch_size=batch_size,
-                                progress=progress and group.is_main)
+                                progress=progress if group.is_main else None)
     finally:
         cache.close()
     score_seconds = time.perf_counter() - score_start

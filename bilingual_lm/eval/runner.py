@@ -22,19 +22,18 @@ rank (whole requests at a time) and put the gathered records back in the same or
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bilingual_lm.eval import metrics
 from bilingual_lm.eval.bootstrap import stable_seed
 from bilingual_lm.eval.cache import RequestCache
 from bilingual_lm.eval.task import Item, Task
+from bilingual_lm.progress import Progress, report
 from bilingual_lm.score.base import Scorer
+from bilingual_lm.segment.script import is_cjk
 
 NUM_SAMPLES = 4  # sampled continuations per open prompt and language
 MAX_NEW_TOKENS = 12
@@ -110,17 +109,13 @@ def plan_units(tasks: Sequence[Task], langs: Sequence[str]) -> list[Unit]:
     return units
 
 
-def _is_cjk(char: str) -> bool:
-    return metrics.token_script(char) == "han" or "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef"
-
-
 def join_answer(prompt: str, answer: str, joiner: str | None = None) -> str:
     """The continuation that follows `prompt` for `answer`: the task's joiner, else the ANSWER_JOIN rule."""
     if joiner is not None:
         return joiner + answer
     if not prompt or not answer or prompt[-1].isspace() or answer[0].isspace():
         return answer
-    if _is_cjk(prompt[-1]) or _is_cjk(answer[0]):
+    if is_cjk(prompt[-1]) or is_cjk(answer[0]):
         return answer
     return " " + answer
 
@@ -333,22 +328,17 @@ def run_units(
     *,
     seed: int = 0,
     batch_size: int | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> list[dict]:
     """Score `units` (answers from the cache where it has them) and return one record per unit."""
     units = list(units)
     scoring = _Scoring(scorer, cache, seed, batch_size)
     records: dict[int, dict] = {}
-    columns = (TextColumn("[bold]eval[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
-        bar_id = bar.add_task("", total=len(units), rate="")
-        start = time.perf_counter()
+    with report(progress, "eval", len(units)) as advance:
 
         def done(new: list[dict], task: str | None) -> None:
             records.update((record["unit"], record) for record in new)
-            rate = (bar.tasks[0].completed + len(new)) / max(time.perf_counter() - start, 1e-9)
-            bar.update(bar_id, advance=len(new), description=task, rate=f"{rate:.1f} units/s")
+            advance(len(new), note=task)
 
         for _, group in itertools.groupby(units, key=lambda unit: unit.request):
             group = list(group)

@@ -16,6 +16,7 @@ import torch
 from bilingual_lm.errors import InputError
 from bilingual_lm.models.device import resolve_device, resolve_dtype
 from bilingual_lm.models.fingerprint import fingerprint, weight_files
+from bilingual_lm.progress import Progress
 
 
 @dataclass
@@ -36,18 +37,20 @@ def load_hf_model(target: str, *, device: str | None = None, dtype: str | None =
     return load_model_folder(folder, name=name or f"hf:{target}", device=device, dtype=dtype)
 
 
-def load_gguf_model(target: str, *, device: str | None = None, dtype: str | None = None):
-    """Load a GGUF file (`default`: the packaged Gemma 3 270M) through its cached safetensors conversion."""
+def load_gguf_model(target: str, *, device: str | None = None, dtype: str | None = None,
+                    progress: Progress | None = None):
+    """Load a GGUF file (`default`: the packaged Gemma 3 270M) through its cached safetensors conversion (made
+    now, reported to `progress`, when missing)."""
     from bilingual_lm.models import gemma, gguf_convert
 
     if target == "default":
-        folder, source = gemma.converted_folder()
+        folder, source = gemma.converted_folder(progress)
         name = "gemma3-270m"
     else:
         path = Path(target).expanduser()
         if not path.is_file():
             raise InputError(f"no such GGUF file: {target}")
-        folder, source = gguf_convert.converted_folder(path)
+        folder, source = gguf_convert.converted_folder(path, progress)
         name = f"gguf:{target}"
     loaded = load_model_folder(folder, name=name, device=device, dtype=dtype)
     # the GGUF is the model's identity; the conversion, which changes with the converter's version, goes beside it

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bilingual_lm.progress import Advance
+
 
 @dataclass
 class OrderCounts:
@@ -32,12 +34,13 @@ class OrderCounts:
 
 
 def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int, bos: int,
-                 progress=None) -> list[OrderCounts]:
+                 progress: Advance | None = None) -> list[OrderCounts]:
     """Count all n-grams of orders 1…`order` in `flat` (sentences with <s> … </s>, `hist` = position in
     its sentence). An n-gram never reaches back past its sentence's <s>, as in KenLM.
 
     Each order needs only where the previous order's n-grams end (`ending_here`); the rest of its table is
-    finished in a second thread while the next order is sorted (numpy releases the GIL in its loops)."""
+    finished in a second thread while the next order is sorted (numpy releases the GIL in its loops).
+    `progress(1)` is called as each order is counted."""
     unigram_counts = np.bincount(flat, minlength=vocab_size).astype(np.int64)
     words = np.arange(vocab_size, dtype=np.int64)
     orders = [OrderCounts(words, unigram_counts, np.zeros(vocab_size, dtype=np.int64),
@@ -64,7 +67,7 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
             ending_here = np.empty(len(flat), dtype=np.int64)  # read only where an n-gram ends
             ending_here[ends] = index
             if progress:
-                progress(n)
+                progress(1)
         orders += [table.result() for table in pending]
     return orders
 

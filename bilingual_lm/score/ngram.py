@@ -27,7 +27,6 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.models.device import resolve_device
@@ -35,9 +34,11 @@ from bilingual_lm.ngram import NgramModel, load_ngram, train_ngram
 from bilingual_lm.ngram.native import VERSION as NATIVE_VERSION
 from bilingual_lm.ngram.validate import check_scores
 from bilingual_lm.ngram.vocabulary import EOS, UNK
+from bilingual_lm.progress import Progress, report
 from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
 from bilingual_lm.score.words import align_words
 from bilingual_lm.segment.base import Segmenter, Token, get_segmenter
+from bilingual_lm.segment.script import is_spaced
 
 DEFAULT_ORDER = 3
 DEFAULT_SMOOTHING = "kn"
@@ -60,7 +61,8 @@ class NgramScorer:
         self._sha256 = None
 
     def score(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None, *,
-              batch_size: int | None = None, progress: bool = False, eos: bool | None = None) -> list[TextScore]:
+              batch_size: int | None = None, progress: Progress | None = None,
+              eos: bool | None = None) -> list[TextScore]:
         """Score each text (as a continuation of its context when given); `eos` overrides the scorer's."""
         eos = self.eos if eos is None else eos
         contexts = list(contexts) if contexts is not None else [None] * len(texts)
@@ -71,7 +73,7 @@ class NgramScorer:
                 raise InputError("empty or whitespace-only text")
         batch_size = batch_size or 4096
         results: list[TextScore] = []
-        with _progress(len(texts), progress) as advance:
+        with report(progress, "scoring", len(texts)) as advance:
             for first in range(0, len(texts), batch_size):
                 chunk = range(first, min(first + batch_size, len(texts)))
                 results += self._score_batch([texts[i] for i in chunk], [contexts[i] for i in chunk], eos)
@@ -158,16 +160,16 @@ class NgramScorer:
 
 
 def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = None, eos: bool = True,
-                      **_options) -> NgramScorer:
+                      progress: Progress | None = None, **_options) -> NgramScorer:
     """The scorer for ``ngram:TARGET``: TARGET is an ARPA/.blm path, or ``default`` (see the module doc).
 
     `lang` names the segmenter (zh, en, auto, space, char…). Options meant for other model kinds
     (dtype, …) are ignored.
     """
     segmenter = get_segmenter(lang)
-    device = str(resolve_device(device)) if device else ("cuda" if torch.cuda.is_available() else "cpu")
+    device = str(resolve_device(device, needs_float64=True))
     if target == "default":
-        path, recipe = default_model_path(lang)
+        path, recipe = default_model_path(lang, progress)
         name = f"ngram:default-{lang}"
     else:
         path, recipe, name = Path(target), None, f"ngram:{target}"
@@ -192,8 +194,8 @@ def default_recipe(lang: str) -> dict:
     }
 
 
-def default_model_path(lang: str) -> tuple[Path, dict]:
-    """The cached default model of `lang`, trained and written (atomically) on first use."""
+def default_model_path(lang: str, progress: Progress | None = None) -> tuple[Path, dict]:
+    """The cached default model of `lang`, trained (reported to `progress`) and written atomically on first use."""
     from bilingual_lm.corpora.hsk import train_test_split
     from bilingual_lm.paths import cache_dir
 
@@ -205,7 +207,7 @@ def default_model_path(lang: str) -> tuple[Path, dict]:
         train, _ = train_test_split()
         texts = [getattr(s, field) for field in recipe["texts"] for s in train]
         sentences = [[w.text for w in segmenter.segment(t)] for t in texts]
-        train_ngram(sentences, DEFAULT_ORDER, DEFAULT_SMOOTHING).save(path)
+        train_ngram(sentences, DEFAULT_ORDER, DEFAULT_SMOOTHING, progress=progress).save(path)
     return path, recipe
 
 
@@ -220,34 +222,8 @@ def _join(words: list[str], context: str) -> str:
     """Words as text: a space between two Latin/digit ends, nothing otherwise (Chinese, punctuation)."""
     text, previous = "", context[-1:] if context else ""
     for word in words:
-        if previous and _latin(previous[-1]) and _latin(word[0]):
+        if previous and is_spaced(previous[-1]) and is_spaced(word[0]):
             text += " "
         text += word
         previous = word
     return text
-
-
-def _latin(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
-class _progress:
-    """A rich progress bar on stderr over the texts (or nothing); yields `advance(n)`."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.bar = total, enabled, None
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.bar = Progress(console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("scoring", total=self.total)
-        return lambda n: self.bar.advance(task, n)
-
-    def __exit__(self, *_):
-        if self.bar is not None:
-            self.bar.stop()

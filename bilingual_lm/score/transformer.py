@@ -44,10 +44,12 @@ import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 
 from bilingual_lm.errors import InputError
+from bilingual_lm.progress import Progress, report
 from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
 from bilingual_lm.score.words import align_words
 
@@ -212,7 +214,7 @@ class TransformerScorer:
         contexts: Sequence[str | None] | None = None,
         *,
         batch_size: int | None = None,
-        progress: bool = False,
+        progress: Progress | None = None,
     ) -> list[TextScore]:
         """Score each text (optionally as a continuation of its context); results in input order."""
         contexts = list(contexts) if contexts is not None else [None] * len(texts)
@@ -555,7 +557,7 @@ class TransformerScorer:
         return rows
 
     @torch.inference_mode()
-    def _score_rows(self, rows: list[_Row], encoded: list[_Encoded], batch_size: int, progress: bool):
+    def _score_rows(self, rows: list[_Row], encoded: list[_Encoded], batch_size: int, progress: Progress | None):
         """Per item, {token index: log p} for every scored token.
 
         Short rows are merged into token trees (`_Tree`): rows that start alike (BOS, a shared context, the same
@@ -573,17 +575,19 @@ class TransformerScorer:
             for batch in _length_sorted_batches([len(sequences[r]) for r in long], batch_size)
         ]
         queue = _HeadQueue(self._head_logprobs)
-        for kind, batch in _progress(plan, progress, "scoring"):
-            chosen = [(rows[r], sequences[r]) for r in batch]
-            inputs, keep, pairs = self._tree_inputs(chosen) if kind == "tree" else self._padded_inputs(chosen)
-            if not pairs.where:
-                continue
-            if self._fused_head:
-                queue.add(self.model.base_model(**inputs).last_hidden_state[keep], pairs)
-            else:
-                _store(logprobs, pairs.where, self._logprobs_at(inputs, keep, pairs.targets_on(self.device)))
-            if queue.size >= HEAD_QUEUE_ROWS:
-                queue.flush(logprobs)
+        with report(progress, "scoring", len(plan)) as advance:
+            for kind, batch in plan:
+                advance(1)
+                chosen = [(rows[r], sequences[r]) for r in batch]
+                inputs, keep, pairs = self._tree_inputs(chosen) if kind == "tree" else self._padded_inputs(chosen)
+                if not pairs.where:
+                    continue
+                if self._fused_head:
+                    queue.add(self.model.base_model(**inputs).last_hidden_state[keep], pairs)
+                else:
+                    _store(logprobs, pairs.where, self._logprobs_at(inputs, keep, pairs.targets_on(self.device)))
+                if queue.size >= HEAD_QUEUE_ROWS:
+                    queue.flush(logprobs)
         queue.flush(logprobs)
         return logprobs
 
@@ -791,11 +795,12 @@ def load_hf_scorer(target: str, **options) -> TransformerScorer:
     return _load_scorer(load_hf_model, target, **options)
 
 
-def load_gguf_scorer(target: str, **options) -> TransformerScorer:
-    """`gguf:PATH`, or `gguf:default` for the packaged Gemma 3 270M (converted once, then cached)."""
+def load_gguf_scorer(target: str, *, progress: Progress | None = None, **options) -> TransformerScorer:
+    """`gguf:PATH`, or `gguf:default` for the packaged Gemma 3 270M (converted once, reported to `progress`, then
+    cached)."""
     from bilingual_lm.models import load_gguf_model
 
-    return _load_scorer(load_gguf_model, target, **options)
+    return _load_scorer(partial(load_gguf_model, progress=progress), target, **options)
 
 
 def _load_scorer(
@@ -910,12 +915,3 @@ def _as_list(value) -> list[int]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _progress(items: list, enabled: bool, label: str):
-    if not enabled:
-        return items
-    from rich.console import Console
-    from rich.progress import track
-
-    return track(items, description=label, console=Console(stderr=True), transient=True)
