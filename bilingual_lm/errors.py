@@ -35,3 +35,7 @@ class WriteError(InputError):
     @classmethod
     def from_os_error(cls, error: OSError, path: str | os.PathLike) -> WriteError:
         return cls(f"cannot write {describe_os_error(error, path)}")
+
+
+class NotSupportedError(InputError):
+    """A request that this kind of model cannot answer (hidden states of an n-gram model): exit status 2."""

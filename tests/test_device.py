@@ -33,4 +33,4 @@ def test_the_ngram_scorer_uses_the_same_chooser(only_mps, tmp_path):
 
     path = tmp_path / "m.blm"
     train_ngram([["a", "b"]], 2, "kn").save(path)
-    assert load_ngram_scorer(str(path), "space").describe()["device"] == "cpu"
+    assert load_ngram_scorer(str(path), "space").describe().device == "cpu"

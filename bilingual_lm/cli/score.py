@@ -55,7 +55,7 @@ def score(texts, model, lang, context, files, output_format, device, batch_size)
     )
     if output_format == "json":
         json.dump(
-            {"model": scorer.describe(), "results": [r.to_dict() for r in results]},
+            {"model": scorer.describe().to_dict(), "results": [r.to_dict() for r in results]},
             sys.stdout,
             ensure_ascii=False,
             indent=2,

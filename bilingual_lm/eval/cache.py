@@ -29,14 +29,11 @@ def canonical_json(value: object) -> str:
 
 
 def model_fingerprint(description: dict) -> str:
-    """sha256 of a scorer's `describe()`, with its device reduced to the device type (cuda:1 → cuda) and
-    without the record of a GGUF's conversion (`source.conversion`): the GGUF's sha256 is the identity."""
-    description = dict(description)
-    if isinstance(description.get("device"), str):
-        description["device"] = description["device"].split(":")[0]
-    if isinstance(description.get("source"), dict):
-        description["source"] = {k: v for k, v in description["source"].items() if k != "conversion"}
-    return hashlib.sha256(canonical_json(description).encode("utf-8")).hexdigest()
+    """sha256 of what determines a scorer's numbers, from its `describe()`: kind, identity (content hashes and
+    settings, never a path as typed), dtype, is_probability and the device type (cuda:1 → cuda)."""
+    keys = ("kind", "identity", "dtype", "is_probability")
+    content = {key: description[key] for key in keys} | {"device": description["device"].split(":")[0]}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 def default_cache_path() -> Path:

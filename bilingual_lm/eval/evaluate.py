@@ -95,7 +95,7 @@ def evaluate(
     started = time.perf_counter()
     group = group or distributed.ProcessGroup()
     tasks = limit_tasks(tasks, limit)
-    description = scorer.describe()
+    description = scorer.describe().to_dict()
     fingerprint = model_fingerprint(description)
     task_records = {task.name: results.task_record(task) for task in tasks}
     identity = {
@@ -136,9 +136,9 @@ def evaluate(
         "run": identity,
         "model": {
             "spec": model_spec,
-            "name": getattr(scorer, "name", None),
+            "name": scorer.name,
             "fingerprint": fingerprint,
-            "is_probability": getattr(scorer, "is_probability", None),
+            "is_probability": scorer.is_probability,
             "describe": description,
         },
         "device": description.get("device"),

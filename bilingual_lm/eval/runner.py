@@ -2,18 +2,17 @@
 
 A *unit* is one item under one condition; it becomes one line of samples.jsonl:
 
-* choice: (prompt language, answer language); `scorer.score_candidates(prompt, answers)` gives
+* choice: (prompt language, answer language); `scorer.score_candidates` gives
   log p(answer | prompt) for each candidate. One request serves every answer language of a prompt (the
   candidates in each answer language, concatenated), so the prompt is computed once per item and prompt
   language, not once per condition;
 * parallel: one side (language) of a sentence pair; `scorer.score(texts)` gives its bits;
-* open: one prompt language; `scorer.next_token_distribution` gives the entropy and the mass per script,
+* open: one prompt language; `scorer.next_token_distributions` gives the entropy and the mass per script,
   and `scorer.sample` (seeded per item and language) the continuations whose diversity is measured.
 
 Choice requests, open requests and parallel texts missing from the cache are answered in batches across
-items (`score_candidates_batch`, `next_token_distributions`, `sample_batch` where the scorer has them, else
-one request at a time); each request is cached as soon as its batch returns. The first calls are small
-(`call_size`), so that a run killed early has saved as much as it loses.
+items through the batch methods of the `Scorer` contract; each request is cached as soon as its batch
+returns. The first calls are small (`call_size`), so that a run killed early has saved as much as it loses.
 
 Units are numbered in a fixed order (tasks, items, conditions), so a data-parallel run can shard them by
 rank (whole requests at a time) and put the gathered records back in the same order as a single process.
@@ -32,7 +31,7 @@ from bilingual_lm.eval.bootstrap import stable_seed
 from bilingual_lm.eval.cache import RequestCache
 from bilingual_lm.eval.task import Item, Task
 from bilingual_lm.progress import Progress, report
-from bilingual_lm.score.base import Scorer
+from bilingual_lm.score.base import CandidatesRequest, SampleRequest, Scorer
 from bilingual_lm.segment.script import is_cjk
 
 NUM_SAMPLES = 4  # sampled continuations per open prompt and language
@@ -165,13 +164,6 @@ def choice_record(unit: Unit, prompt: str, answers: list[str], logprobs: list[fl
     }
 
 
-def continuation_tokens(scorer: Scorer, prompt: str, answers: list[str]) -> list[int]:
-    """How many tokens each answer takes as a continuation of `prompt` (the per-token rule's divisor)."""
-    if hasattr(scorer, "continuation_tokens"):
-        return list(scorer.continuation_tokens(prompt, answers))
-    return [score.n_tokens for score in scorer.score(answers, [prompt] * len(answers))]
-
-
 def parallel_record(unit: Unit, answer: dict) -> dict:
     return {**_base_record(unit), "text": unit.item.prompts[unit.prompt_lang], **answer}
 
@@ -214,7 +206,7 @@ def _next_token_summary(distribution) -> dict:
 
 def _choice_records(scorer: Scorer, group: list[Unit], request: dict, logprobs: list[float]) -> list[dict]:
     records, offset = [], 0
-    n_tokens = continuation_tokens(scorer, request["prompt"], request["candidates"])
+    [n_tokens] = scorer.continuation_tokens([CandidatesRequest(request["prompt"], tuple(request["candidates"]))])
     for unit in group:
         end = offset + len(unit.item.candidates)
         records.append(choice_record(unit, request["prompt"], request["candidates"][offset:end], logprobs[offset:end],
@@ -242,14 +234,13 @@ class _Scoring:
         return _choice_records(self.scorer, group, request, logprobs)
 
     def flush_choices(self) -> list[dict]:
-        """Score the waiting choice requests in one batched call (a loop for scorers without one)."""
+        """Score the waiting choice requests in one batched call."""
         if not self.pending_choices:
             return []
         pending, self.pending_choices = self.pending_choices, []
-        if hasattr(self.scorer, "score_candidates_batch"):
-            answers = iter(self.scorer.score_candidates_batch([(r["prompt"], r["candidates"]) for _, r in pending]))
-        else:  # one request at a time, each cached as soon as it is answered
-            answers = (self.scorer.score_candidates(r["prompt"], r["candidates"]) for _, r in pending)
+        answers = self.scorer.score_candidates(
+            [CandidatesRequest(r["prompt"], tuple(r["candidates"])) for _, r in pending]
+        )
         records = []
         for (group, request), answer in zip(pending, answers, strict=True):
             logprobs = [float(x) for x in answer]
@@ -288,19 +279,13 @@ class _Scoring:
         return open_record(unit, summary, samples)
 
     def flush_opens(self) -> list[dict]:
-        """Answer the waiting open units' requests in one batched call each (a loop for other scorers)."""
+        """Answer the waiting open units' requests in one batched call each."""
         pending, self.pending_opens = self.pending_opens, []
         contexts = [next_request["context"] for _, next_request, summary, _, _ in pending if summary is None]
-        if hasattr(self.scorer, "next_token_distributions"):
-            distributions = iter(self.scorer.next_token_distributions(contexts) if contexts else [])
-        else:
-            distributions = (self.scorer.next_token_distribution(context) for context in contexts)
-        asks = [(r["context"], r["num_samples"], r["max_new_tokens"], r["seed"])
+        distributions = iter(self.scorer.next_token_distributions(contexts) if contexts else [])
+        asks = [SampleRequest(r["context"], r["num_samples"], r["max_new_tokens"], r["seed"])
                 for _, _, _, r, samples in pending if samples is None]
-        if hasattr(self.scorer, "sample_batch"):
-            sampled = iter(self.scorer.sample_batch(asks) if asks else [])
-        else:
-            sampled = (self.scorer.sample(*ask) for ask in asks)
+        sampled = iter(self.scorer.sample(asks) if asks else [])
         records = []
         for unit, next_request, summary, sample_request, samples in pending:
             if summary is None:

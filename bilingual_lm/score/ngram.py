@@ -7,8 +7,9 @@ Conventions (all recorded by `describe()`):
   `</s>` is a token with the empty span (len(text), len(text)). Word breakdowns are the tokens themselves.
 * **Continuations.** ``context + text`` is segmented as one string; the tokens whose span ends after
   ``len(context)`` are the continuation's (a word straddling the join is the continuation's first token,
-  its span clipped to start at 0). With eos off, ``logp(context, eos=False) + logp(text | context)``
-  equals ``logp(context + text)`` whenever the segmentation splits at the join.
+  its span clipped to start at 0). Under a scorer with eos off (``with_eos(False)``),
+  ``logp(context) + logp(text | context)`` equals ``logp(context + text)`` whenever the segmentation splits
+  at the join. Candidates (`score_candidates`) are always scored without `</s>`.
 * **Stupid backoff** gives scores, not probabilities: ``is_probability`` is False.
 
 The default model (``ngram:default``) is trained at first use on the HSK sentences' training split
@@ -20,6 +21,7 @@ mixed-script segmenter, so that code-switched text is scored by one model.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Sequence
@@ -35,7 +37,15 @@ from bilingual_lm.ngram.native import VERSION as NATIVE_VERSION
 from bilingual_lm.ngram.validate import check_scores
 from bilingual_lm.ngram.vocabulary import EOS, UNK
 from bilingual_lm.progress import Progress, report
-from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
+from bilingual_lm.score.base import (
+    CandidatesRequest,
+    Description,
+    NextTokenDistribution,
+    SampleRequest,
+    Scorer,
+    TextScore,
+    TokenScore,
+)
 from bilingual_lm.score.words import align_words
 from bilingual_lm.segment.base import Segmenter, Token, get_segmenter
 from bilingual_lm.segment.script import is_spaced
@@ -46,8 +56,8 @@ DEFAULT_LANGS = ("zh", "en", "auto")
 RECIPE_VERSION = 1
 
 
-class NgramScorer:
-    """Score texts with `model`, words cut by `segmenter`."""
+class NgramScorer(Scorer):
+    """Score texts with `model`, words cut by `segmenter`; `eos` scores `</s>` after each text."""
 
     def __init__(self, model: NgramModel, segmenter: Segmenter, name: str, *, eos: bool = True,
                  path: str | Path | None = None, recipe: dict | None = None):
@@ -60,11 +70,15 @@ class NgramScorer:
         self.is_probability = model.is_probability
         self._sha256 = None
 
+    def with_eos(self, eos: bool) -> NgramScorer:
+        """The same model and segmenter, scoring `</s>` after each text or not."""
+        other = copy.copy(self)
+        other.eos = eos
+        return other
+
     def score(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None, *,
-              batch_size: int | None = None, progress: Progress | None = None,
-              eos: bool | None = None) -> list[TextScore]:
-        """Score each text (as a continuation of its context when given); `eos` overrides the scorer's."""
-        eos = self.eos if eos is None else eos
+              batch_size: int | None = None, progress: Progress | None = None) -> list[TextScore]:
+        """Score each text (as a continuation of its context when given)."""
         contexts = list(contexts) if contexts is not None else [None] * len(texts)
         if len(contexts) != len(texts):
             raise InputError(f"{len(texts)} texts but {len(contexts)} contexts")
@@ -76,7 +90,7 @@ class NgramScorer:
         with report(progress, "scoring", len(texts)) as advance:
             for first in range(0, len(texts), batch_size):
                 chunk = range(first, min(first + batch_size, len(texts)))
-                results += self._score_batch([texts[i] for i in chunk], [contexts[i] for i in chunk], eos)
+                results += self._score_batch([texts[i] for i in chunk], [contexts[i] for i in chunk], self.eos)
                 advance(len(chunk))
         return results
 
@@ -103,18 +117,31 @@ class NgramScorer:
                                      context=context, model=self.name, is_probability=self.is_probability))
         return results
 
-    def score_candidates(self, prompt: str, candidates: Sequence[str]) -> list[float]:
+    def score_candidates(self, requests: Sequence[CandidatesRequest]) -> list[list[float]]:
         """ln p(candidate | prompt) for each candidate (no </s>: the candidate need not end the text)."""
-        results = self.score(candidates, [prompt] * len(candidates), eos=False)
-        return [r.logprob for r in results]
+        open_ended = self.with_eos(False)
+        return [[r.logprob for r in open_ended.score(request.candidates, [request.prompt] * len(request.candidates))]
+                for request in requests]
 
-    def next_token_distribution(self, context: str) -> NextTokenDistribution:
+    def continuation_tokens(self, requests: Sequence[CandidatesRequest]) -> list[list[int]]:
+        """The words of each candidate after its prompt (no </s>), as `score_candidates` scores them."""
+        open_ended = self.with_eos(False)
+        return [[r.n_tokens for r in open_ended.score(request.candidates, [request.prompt] * len(request.candidates))]
+                for request in requests]
+
+    def next_token_distributions(self, contexts: Sequence[str]) -> list[NextTokenDistribution]:
         """ln p(w | context) for every word of the vocabulary that can follow (with </s> and <unk>)."""
-        words = [w.text for w in self.segmenter.segment(context)]
-        tokens, logprobs = self.model.next_word_logprobs(words)
-        return NextTokenDistribution(tokens=tokens, logprobs=logprobs)
+        distributions = []
+        for context in contexts:
+            tokens, logprobs = self.model.next_word_logprobs([w.text for w in self.segmenter.segment(context)])
+            distributions.append(NextTokenDistribution(tokens=tokens, logprobs=logprobs))
+        return distributions
 
-    def sample(self, context: str, num_samples: int, max_new_tokens: int, seed: int) -> list[str]:
+    def sample(self, requests: Sequence[SampleRequest]) -> list[list[str]]:
+        """Seeded ancestral samples, word by word until </s> or `max_new_tokens` words (see `_sample`)."""
+        return [self._sample(r.context, r.num_samples, r.max_new_tokens, r.seed) for r in requests]
+
+    def _sample(self, context: str, num_samples: int, max_new_tokens: int, seed: int) -> list[str]:
         """Seeded ancestral samples, word by word until </s> or `max_new_tokens` words.
 
         `<unk>` is never drawn (its mass is spread over the rest by renormalising), since it has no text.
@@ -136,27 +163,24 @@ class NgramScorer:
             samples.append(_join(drawn, context))
         return samples
 
-    def describe(self) -> dict:
-        """How the scores were made: file and its sha256, order, smoothing, conventions, device."""
+    def describe(self) -> Description:
+        """The model file's sha256, order, smoothing, sizes and conventions (the path as given is a detail)."""
         if self._sha256 is None and self.path is not None:
             self._sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
-        return {
-            "name": self.name,
-            "kind": "ngram",
-            "path": str(self.path) if self.path else None,
+        identity = {
             "sha256": self._sha256,
             "order": self.model.order,
             "smoothing": self.model.smoothing,
             "params": self.model.params,
-            "is_probability": self.is_probability,
             "vocab_size": len(self.model.vocab),
             "ngram_counts": [len(k) for k in self.model.keys],
-            "segmenter": getattr(self.segmenter, "name", type(self.segmenter).__name__),
+            "segmenter": self.segmenter.name,
             "bos": True,
             "eos": self.eos,
-            "device": str(self.model.device),
-            "recipe": self.recipe,
         }
+        return Description(name=self.name, kind="ngram", identity=identity, device=str(self.model.device),
+                           dtype="float64", is_probability=self.is_probability,
+                           details={"path": str(self.path) if self.path else None, "recipe": self.recipe})
 
 
 def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = None, eos: bool = True,

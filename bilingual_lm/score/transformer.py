@@ -50,7 +50,16 @@ import torch
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.progress import Progress, report
-from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
+from bilingual_lm.score.base import (
+    CandidatesRequest,
+    Description,
+    HiddenStatesRequest,
+    NextTokenDistribution,
+    SampleRequest,
+    Scorer,
+    TextScore,
+    TokenScore,
+)
 from bilingual_lm.score.words import align_words
 
 BOS_OPTIONS = ("auto", "always", "never")
@@ -151,8 +160,8 @@ class _Row:
     score_from: int
 
 
-class TransformerScorer:
-    """The `Scorer` protocol over a causal LM and its fast tokenizer."""
+class TransformerScorer(Scorer):
+    """The `Scorer` contract over a causal LM and its fast tokenizer."""
 
     is_probability = True
 
@@ -201,7 +210,6 @@ class TransformerScorer:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         parameters = inspect.signature(model.forward).parameters
         self._keeps_logits = "logits_to_keep" in parameters
-        self._cache_kwarg = "cache" if "cache" in parameters else "past_key_values"
         self._check_offsets()
         self._fused_head = self._head_matches_model()
         self._merges_prefixes = self._trees_match_model()
@@ -227,23 +235,20 @@ class TransformerScorer:
             for i, (text, context, enc) in enumerate(zip(texts, contexts, encoded, strict=True))
         ]
 
-    def score_candidates(self, prompt: str, candidates: Sequence[str]) -> list[float]:
-        """log p(candidate | prompt) for each candidate; the shared prompt tokens are run once (KV cache)."""
-        return self.score_candidates_batch([(prompt, candidates)])[0]
-
-    def continuation_tokens(self, prompt: str, candidates: Sequence[str]) -> list[int]:
-        """How many tokens `score_candidates` scores for each candidate after `prompt` (no model call)."""
-        return [len(enc.ids) - enc.first_scored for enc in (self._encode(c, prompt) for c in candidates)]
+    def continuation_tokens(self, requests: Sequence[CandidatesRequest]) -> list[list[int]]:
+        """How many tokens `score_candidates` scores for each candidate (tokenization only, no model call)."""
+        return [[len(enc.ids) - enc.first_scored for enc in (self._encode(c, r.prompt) for c in r.candidates)]
+                for r in requests]
 
     @torch.inference_mode()
-    def score_candidates_batch(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
-        """`score_candidates` for many (prompt, candidates) requests in few forward passes: the prompts of up
+    def score_candidates(self, requests: Sequence[CandidatesRequest]) -> list[list[float]]:
+        """log p(candidate | prompt) for each candidate of many requests in few forward passes: the prompts of up
         to `CANDIDATE_ROWS` candidates' worth of requests run as one left-padded batch (KV cache), then all
         their candidates as one batch on that cache, each row attending to its own prompt only."""
         results: list[list[float] | None] = [None] * len(requests)
         chunk: list[tuple[int, list[_Encoded], int]] = []
         rows = 0
-        for r, (prompt, candidates) in enumerate(requests):
+        for r, (prompt, candidates) in enumerate((request.prompt, request.candidates) for request in requests):
             if not candidates:
                 results[r] = []
                 continue
@@ -276,7 +281,7 @@ class TransformerScorer:
             use_cache=True,
         )
         last_logprobs = self._full_logprobs(out.last_hidden_state[:, -1])
-        cache = out.cache if hasattr(out, "cache") else out.past_key_values
+        cache = out.cache
         owners, tails, terms = [], [], []
         for i, (_, encoded, shared) in enumerate(chunk):
             for enc in encoded:
@@ -308,7 +313,7 @@ class TransformerScorer:
                 "input_ids": tail_ids.to(self.device),
                 "attention_mask": torch.cat([mask[owners], tail_mask], dim=1).to(self.device),
                 "position_ids": (shared_lengths[:, None] + torch.arange(tail_width)).to(self.device),
-                self._cache_kwarg: cache,
+                "cache": cache,
                 "use_cache": True,
             }
             values = self._logprobs_at(inputs, keep.to(self.device), torch.tensor(targets, device=self.device))
@@ -329,51 +334,6 @@ class TransformerScorer:
         return torch.log_softmax(logits, dim=-1)
 
     @torch.inference_mode()
-    def next_token_distribution(self, context: str) -> NextTokenDistribution:
-        """The model's distribution over its next token after `context` (BOS alone when it is empty)."""
-        ids = self._context_ids(context)
-        out = self.model(input_ids=torch.tensor([ids], device=self.device), **self._keep_last())
-        logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-        tokens = self.tokenizer.convert_ids_to_tokens(list(range(logprobs.shape[0])))
-        return NextTokenDistribution(tokens=tokens, logprobs=logprobs.cpu().tolist())
-
-    @torch.inference_mode()
-    def sample(self, context: str, num_samples: int, max_new_tokens: int, seed: int) -> list[str]:
-        """Seeded ancestral samples (temperature 1, full distribution) continuing `context`."""
-        if num_samples < 1 or max_new_tokens < 1:
-            raise InputError("num_samples and max_new_tokens must be positive")
-        ids = self._context_ids(context)
-        generator = torch.Generator().manual_seed(seed)
-        out = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=True, **self._keep_last())
-        cache = out.cache if hasattr(out, "cache") else out.past_key_values
-        cache.batch_repeat_interleave(num_samples)
-        logits = out.logits[:, -1].float().expand(num_samples, -1)
-        eos = set(_as_list(self.tokenizer.eos_token_id))
-        new: list[list[int]] = [[] for _ in range(num_samples)]
-        done = [False] * num_samples
-        length = len(ids)
-        for _ in range(max_new_tokens):
-            probs = torch.softmax(logits, dim=-1).cpu()
-            picked = _draw(probs, generator)
-            for row, token in enumerate(picked):
-                if not done[row]:
-                    done[row] = token in eos
-                    if not done[row]:
-                        new[row].append(token)
-            if all(done):
-                break
-            step = torch.tensor(picked, device=self.device)[:, None]
-            out = self.model(
-                input_ids=step,
-                position_ids=torch.full((num_samples, 1), length, device=self.device),
-                use_cache=True,
-                **{self._cache_kwarg: cache},
-            )
-            logits = out.logits[:, -1].float()
-            length += 1
-        return [self._continuation_text(ids, row) for row in new]
-
-    @torch.inference_mode()
     def next_token_distributions(self, contexts: Sequence[str]) -> list[NextTokenDistribution]:
         """`next_token_distribution` for many contexts in one left-padded forward pass."""
         ids, mask, positions = self._left_padded([self._context_ids(context) for context in contexts])
@@ -383,9 +343,10 @@ class TransformerScorer:
         return [NextTokenDistribution(tokens=tokens, logprobs=row.tolist()) for row in logprobs]
 
     @torch.inference_mode()
-    def sample_batch(self, requests: Sequence[tuple[str, int, int, int]]) -> list[list[str]]:
-        """`sample` for many (context, num_samples, max_new_tokens, seed) requests in one batch: each request
-        draws from its own seeded generator, so its samples do not depend on the other requests."""
+    def sample(self, requests: Sequence[SampleRequest]) -> list[list[str]]:
+        """Seeded ancestral samples (temperature 1, full distribution) for many requests in one batch: each
+        request draws from its own seeded generator, so its samples do not depend on the other requests."""
+        requests = [(r.context, r.num_samples, r.max_new_tokens, r.seed) for r in requests]
         if any(num < 1 or steps < 1 for _, num, steps, _ in requests):
             raise InputError("num_samples and max_new_tokens must be positive")
         if not requests:
@@ -395,7 +356,7 @@ class TransformerScorer:
         out = self.model(
             input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **self._keep_last()
         )
-        cache = out.cache if hasattr(out, "cache") else out.past_key_values
+        cache = out.cache
         owners = [r for r, (_, num, _, _) in enumerate(requests) for _ in range(num)]
         rows_of = [[row for row, owner in enumerate(owners) if owner == r] for r in range(len(requests))]
         owner_index = torch.tensor(owners, device=self.device)
@@ -432,7 +393,7 @@ class TransformerScorer:
                 attention_mask=mask,
                 position_ids=(length + step)[:, None],
                 use_cache=True,
-                **{self._cache_kwarg: cache},
+                cache=cache,
             )
             logits = out.logits[:, -1].float()
         return [[self._continuation_text(contexts[r], new[row]) for row in rows] for r, rows in enumerate(rows_of)]
@@ -454,31 +415,62 @@ class TransformerScorer:
             self._tokens = self.tokenizer.convert_ids_to_tokens(list(range(size)))
         return self._tokens
 
-    def describe(self) -> dict:
-        """How the scores were made: model, weights' sha256, device, dtype and every convention."""
-        return {
-            "model": self.name,
-            "architecture": type(self.model).__name__,
+    @torch.inference_mode()
+    def hidden_states(self, requests: Sequence[HiddenStatesRequest]) -> list[torch.Tensor]:
+        """The residual stream at each request's token: [n_layers + 1, d_model] in fp32 on the CPU; row 0 is the
+        embedding output, row i the output of layer i, the last row before the final norm (transformers would
+        put the normed state there, `tie_last_hidden_states`)."""
+        sequences = [self._context_ids(request.text) for request in requests]
+        for request, seq in zip(requests, sequences, strict=True):
+            if not -len(seq) <= request.position < len(seq):
+                raise InputError(f"position {request.position} is outside the {len(seq)} tokens of {request.text!r}")
+        if not requests:
+            return []
+        ids, mask, positions = self._left_padded(sequences)
+        config = self.model.config
+        tied = getattr(config, "tie_last_hidden_states", None)
+        config.tie_last_hidden_states = False
+        try:
+            out = self.model.base_model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                                        output_hidden_states=True)
+        finally:
+            config.tie_last_hidden_states = tied
+        layers = torch.stack(out.hidden_states, dim=1)  # batch × (n_layers + 1) × width × d_model
+        width = ids.shape[1]
+        return [layers[b, :, width - len(seq) + request.position % len(seq)].float().cpu()
+                for b, (request, seq) in enumerate(zip(requests, sequences, strict=True))]
+
+    def describe(self) -> Description:
+        """The weights' sha256 and every setting that changes a score (identity); conventions and the code paths
+        chosen (details)."""
+        text_config = self.model.config.get_text_config()
+        head = "sliced online logsumexp" if self._fused_head else "model logits at scored positions"
+        trees = f"token trees (texts of at most {TREE_TOKENS} tokens)" if self._merges_prefixes else "none"
+        identity = {
             "weights_sha256": self.weights_sha256,
-            "source": self.source,
-            "device": str(self.device),
-            "dtype": str(self.dtype).removeprefix("torch."),
-            "log_softmax_dtype": "float32",
             "bos": self.tokenizer.convert_ids_to_tokens(self.bos_id) if self.bos_id is not None else None,
-            "bos_option": self.bos,
-            "first_token": "log p(t1 | BOS)" if self.bos_id is not None else "not scored (no BOS)",
             "window": self.window,
             "stride": self.stride,
-            "max_chars": self.max_chars,
-            "tokenizer": type(self.tokenizer).__name__,
-            "vocab_size": self.model.config.get_text_config().vocab_size,
-            "final_logit_softcapping": getattr(self.model.config.get_text_config(), "final_logit_softcapping", None),
-            "head": "sliced online logsumexp" if self._fused_head else "model logits at scored positions",
-            "shared_prefixes": (
-                f"token trees (texts of at most {TREE_TOKENS} tokens)" if self._merges_prefixes else "none"
-            ),
+            "head": head,
+            "shared_prefixes": trees,
             "segmenter": self.lang,
         }
+        details = {
+            "architecture": type(self.model).__name__,
+            "source": self.source,
+            "log_softmax_dtype": "float32",
+            "bos": identity["bos"],
+            "bos_option": self.bos,
+            "first_token": "log p(t1 | BOS)" if self.bos_id is not None else "not scored (no BOS)",
+            "max_chars": self.max_chars,
+            "tokenizer": type(self.tokenizer).__name__,
+            "vocab_size": text_config.vocab_size,
+            "final_logit_softcapping": getattr(text_config, "final_logit_softcapping", None),
+            "head": head,
+            "shared_prefixes": trees,
+        }
+        return Description(name=self.name, kind="transformer", identity=identity, device=str(self.device),
+                           dtype=str(self.dtype).removeprefix("torch."), is_probability=True, details=details)
 
     # ---- tokenization --------------------------------------------------------------------------------------
 
@@ -714,7 +706,7 @@ class TransformerScorer:
     def _head_matches_model(self) -> bool:
         """Whether `_head_logprobs` over the base model reproduces the model's own log-softmax (it does for
         heads that are a linear layer plus optional softcapping; others use the model's logits instead)."""
-        if self.model.get_output_embeddings() is None or not hasattr(self.model.base_model, "forward"):
+        if self.model.get_output_embeddings() is None:
             return False
         vocab_size = self.model.config.get_text_config().vocab_size
         ids = torch.randint(0, vocab_size, (1, 8), generator=torch.Generator().manual_seed(0)).to(self.device)
