@@ -32,7 +32,7 @@ def converter(monkeypatch):
     tokenizer into the folder with a source record, as `convert` does. `converter.version` goes into the
     safetensors header, so two versions give different bytes for the same weights, as a new transformers may."""
 
-    def convert(gguf_path, folder, source):
+    def convert(gguf_path, folder, source, progress=None):
         folder.mkdir(parents=True)
         model = tiny_llama()
         model.config.save_pretrained(folder)
