@@ -51,7 +51,7 @@ def runnable_tasks(tasks: Sequence[Task], langs: Sequence[str], explicit: bool) 
     for task in tasks:
         if not runner.task_languages(task, langs):
             message = f"task {task.name} is written in {', '.join(task.languages)}, not in --lang {','.join(langs)}"
-        elif task.kind == "choice" and not runner.task_conditions(task, langs):
+        elif task.kind in ("choice", "lens") and not runner.task_conditions(task, langs):
             pairs = ", ".join(f"{p}->{a}" for p, a in task.conditions)
             message = f"task {task.name} has only cross-lingual conditions ({pairs}) and needs --lang zh,en"
         else:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from bilingual_lm.atomic import atomic_write
+from bilingual_lm.eval.plots import lens_plot_names
 from bilingual_lm.eval.report_tables import findings, number, summary_tables
 
 REPORT = "report.md"
@@ -48,7 +49,8 @@ def render_markdown(results: dict) -> str:
     for key, value in results["conventions"].items():
         lines.append(f"- **{key}**: {value}")
     lines += ["", "## Plots", ""]
-    for name in ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png"):
+    plots = ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png", *lens_plot_names(results))
+    for name in plots:
         lines.append(f"![{name}]({name})")
     return "\n".join(lines) + "\n"
 

@@ -8,7 +8,9 @@ A *unit* is one item under one condition; it becomes one line of samples.jsonl:
   language, not once per condition;
 * parallel: one side (language) of a sentence pair; `scorer.score(texts)` gives its bits;
 * open: one prompt language; `scorer.next_token_distributions` gives the entropy and the mass per script,
-  and `scorer.sample` (seeded per item and language) the continuations whose diversity is measured.
+  and `scorer.sample` (seeded per item and language) the continuations whose diversity is measured;
+* lens: (prompt language, answer language); the logit lens of the model's layers at the prompt's last token
+  (`eval.layers`: all waiting lens units go through the model in one call).
 
 Choice requests, open requests and parallel texts missing from the cache are answered in batches across
 items through the batch methods of the `Scorer` contract; each request is cached as soon as its batch
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bilingual_lm.eval import metrics
+from bilingual_lm.eval import layers, metrics
 from bilingual_lm.eval.bootstrap import stable_seed
 from bilingual_lm.eval.cache import RequestCache
 from bilingual_lm.eval.task import Item, Task
@@ -40,6 +42,7 @@ TOP_TOKENS = 10  # the most probable next tokens kept in each open record
 PARALLEL_CHUNK = 32  # parallel texts scored (and cached) per call
 CHOICE_CHUNK = 32  # choice requests scored (and cached) per call
 OPEN_CHUNK = 16  # open units answered (and cached) per batched call
+LENS_CHUNK = 256  # lens units read (and cached) per call: their states share one pass of the head
 
 ANSWER_JOIN = (
     "prompt + answer, with one space between them when the prompt's last and the answer's first "
@@ -95,7 +98,7 @@ def plan_units(tasks: Sequence[Task], langs: Sequence[str]) -> list[Unit]:
     """Every unit of `tasks` in the fixed order: task, (its neutral prompt,) item, then condition."""
     units: list[Unit] = []
     for task in tasks:
-        if task.kind == "choice":
+        if task.kind in ("choice", "lens"):
             conditions = task_conditions(task, langs)
         else:
             conditions = [(lang, None) for lang in task_languages(task, langs)]
@@ -223,6 +226,7 @@ class _Scoring:
         self.pending_texts: list[tuple[Unit, dict]] = []  # parallel texts not in the cache yet
         self.pending_choices: list[tuple[list[Unit], dict]] = []  # choice requests not in the cache yet
         self.pending_opens: list[tuple] = []  # open units with a request not in the cache yet
+        self.pending_lens: list[tuple[Unit, dict]] = []  # lens units not in the cache yet
 
     def choice(self, group: list[Unit]) -> list[dict]:
         """The records if the request is cached; else none, and the request waits for `flush_choices`."""
@@ -297,6 +301,27 @@ class _Scoring:
             records.append(open_record(unit, summary, samples))
         return records
 
+    def lens(self, unit: Unit) -> dict | None:
+        """The record if the lens request is cached; else None, and the unit waits for `flush_lens`."""
+        request = layers.lens_request(unit)
+        answer = self.cache.get(request)
+        if answer is None:
+            self.pending_lens.append((unit, request))
+            return None
+        return layers.lens_record(_base_record(unit), unit, answer)
+
+    def flush_lens(self) -> list[dict]:
+        """Read the waiting lens requests through the model's layers in one call; their records."""
+        if not self.pending_lens:
+            return []
+        pending, self.pending_lens = self.pending_lens, []
+        answers = layers.answer_requests(layers.lens_of(self.scorer), [request for _, request in pending])
+        records = []
+        for (unit, request), answer in zip(pending, answers, strict=True):
+            self.cache.put(request, answer)
+            records.append(layers.lens_record(_base_record(unit), unit, answer))
+        return records
+
 
 def call_size(largest: int, saved: int) -> int:
     """Requests per model call: 1, then as many as are already saved, up to `largest` (1, 1, 2, 4, ...).
@@ -342,8 +367,14 @@ def run_units(
                 done([record] if record else [], task)
                 if len(scoring.pending_opens) >= call_size(OPEN_CHUNK, len(records)):
                     done(scoring.flush_opens(), task)
+            elif kind == "lens":
+                record = scoring.lens(group[0])
+                done([record] if record else [], task)
+                if len(scoring.pending_lens) >= call_size(LENS_CHUNK, len(records)):
+                    done(scoring.flush_lens(), task)
             else:
                 raise ValueError(f"task {task}: unknown kind {kind!r}")
+        done(scoring.flush_lens(), None)
         done(scoring.flush_choices(), None)
         done(scoring.flush_opens(), None)
         done(scoring.flush_texts(), None)
