@@ -16,6 +16,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -24,7 +25,7 @@ import numpy as np
 
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import InputError
-from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter
+from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter, block_numbers
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.train import MAX_ORDER
 from bilingual_lm.ngram.validate import check_header, check_tables
@@ -55,12 +56,21 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
         for n, keys in enumerate(model.keys, start=1):
             out.write(f"\n\\{n}-grams:\n".encode())
             section = SectionWriter(words, lower, keep=n < model.order)
-            for first in range(0, len(keys), BLOCK):
-                block = keys[first:first + BLOCK]
-                backoff = model.backoff[n - 1][first:first + BLOCK] if n < model.order else None
-                prefix = block // size if n > 1 else None
-                out.write(section.lines(model.prob[n - 1][first:first + BLOCK], backoff, prefix, block % size).data)
-            lower = section.section() if n < model.order else None
+            backoff = model.backoff[n - 1] if n < model.order else None
+            blocks = [slice(first, first + BLOCK) for first in range(0, len(keys), BLOCK)]
+            # each block's numbers are formatted in a second thread while the block before is assembled
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                numbers = [pool.submit(block_numbers, model.prob[n - 1][b], None if backoff is None else backoff[b])
+                           for b in blocks[:1]]
+                for i, b in enumerate(blocks):
+                    if i + 1 < len(blocks):
+                        after = blocks[i + 1]
+                        numbers.append(pool.submit(block_numbers, model.prob[n - 1][after],
+                                                   None if backoff is None else backoff[after]))
+                    prefix = keys[b] // size if n > 1 else None
+                    out.write(section.lines(numbers[i].result(), prefix, keys[b] % size).data)
+                    numbers[i] = None
+            lower = section.section()
         out.write(b"\n\\end\\\n")
 
 

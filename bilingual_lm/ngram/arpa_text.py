@@ -15,18 +15,29 @@ from __future__ import annotations
 
 import numpy as np
 
-LOG_ZERO = b"-99"
 BLOCK = 1 << 16  # values formatted at once: numpy's passes stay in the cache
 _DIGITS5 = np.array([f"{i:05d}".encode() for i in range(100_000)], dtype="S5")
 _POW10 = 10.0 ** np.arange(23)  # exact in float64
 _POW10_SIGNED = 10.0 ** np.arange(-22, 24)  # 10**i at i + 22
+_POW10_INT = 10 ** np.arange(19, dtype=np.int64)
+_PLAIN = (1e-7, 1e10)  # magnitudes laid out by numpy; the rest (rare in a model) by numpy's Dragon4
+_COUNTING = np.arange(0, dtype=np.int32)
 
 
 def ragged_take(source: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The concatenation of ``source[starts[i] : starts[i] + lengths[i]]`` over i."""
+    global _COUNTING
     ends = np.cumsum(lengths)
-    index = np.repeat(starts - ends + lengths, lengths)
-    index += np.arange(len(index), dtype=index.dtype)
+    total = int(ends[-1]) if len(ends) else 0
+    small = len(source) < 1 << 31 and total < 1 << 31  # 32-bit indices: half the memory traffic
+    shift = starts - ends + lengths
+    index = np.repeat(shift.astype(np.int32) if small else shift, lengths)
+    if small:
+        if len(_COUNTING) < total:
+            _COUNTING = np.arange(max(total, 2 * len(_COUNTING)), dtype=np.int32)
+        index += _COUNTING[:total]
+    else:
+        index += np.arange(total, dtype=index.dtype)
     return source[index]
 
 
@@ -51,66 +62,74 @@ def shortest_float32(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     """Each value's float32 rounding as its shortest decimal, log10 0 as -99: a byte buffer, and where each
     value's text starts in it and how long it is. Fastest on blocks that fit in the cache (`BLOCK`)."""
     x = values.astype(np.float32)
-    if np.isnan(x).any() or (x == np.inf).any():
+    if np.isnan(x).any() or x.max(initial=-np.inf) == np.inf:
         raise ValueError("a log10 value is NaN or +inf")
-    regular = np.flatnonzero(np.isfinite(x) & (x != 0))
-    target = np.abs(x[regular])
+    absolute = np.abs(x)
+    plain = (absolute >= _PLAIN[0]) & (absolute < _PLAIN[1])
+    rows = np.flatnonzero(plain)
+    target = absolute[rows]
     magnitude = target.astype(np.float64)
-    if len(magnitude) and not (1e-12 < magnitude.min() and magnitude.max() < 1e12):
-        raise ValueError("log10 values beyond 1e±12 have no ARPA form here")
     exponent = np.floor(np.log10(magnitude)).astype(np.int64)
     exponent -= _POW10_SIGNED[exponent + 22] > magnitude  # where log10 rounded across a power of ten
     exponent += _POW10_SIGNED[exponent + 23] <= magnitude
     # 9 significant digits always suffice for float32, and a value with a decimal of d digits has one of
     # every length above d: so try 9, then fewer while it still reads back
-    m_all, k_all, ok = _round_trip(magnitude, exponent, target, 9)
+    m_rows, k_rows, ok = _round_trip(magnitude, exponent, target, 9)
     if not ok.all():
         raise AssertionError("a float32 without a 9-digit decimal")
-    todo = np.arange(len(regular))
+    todo = np.arange(len(rows))
     for digits in range(8, 0, -1):
         m_d, k_d, ok = _round_trip(magnitude[todo], exponent[todo], target[todo], digits)
         todo = todo[ok]
-        m_all[todo], k_all[todo] = m_d[ok], k_d[ok]
+        m_rows[todo], k_rows[todo] = m_d[ok], k_d[ok]
         if not len(todo):
             break
     m, k = np.zeros(len(x), dtype=np.int64), np.zeros(len(x), dtype=np.int64)  # value = m / 10**k
-    m[regular], k[regular] = m_all, k_all  # 0 stays m = 0
+    m[rows], k[rows] = m_rows, k_rows  # 0 stays m = 0
     m[x == -np.inf] = 99  # -99
-    return _layout(m, k, x < 0)
+    buffer, starts, lengths = _layout(m, k, (x < 0) & (plain | (x == -np.inf)))
+    others = np.flatnonzero(~plain & (x != 0) & (x != -np.inf))
+    if len(others):
+        texts = [np.format_float_positional(v, unique=True, trim="-").encode() for v in x[others]]
+        starts[others] = len(buffer) + np.cumsum([0] + [len(t) for t in texts[:-1]])
+        lengths[others] = [len(t) for t in texts]
+        buffer = np.concatenate([buffer, np.frombuffer(b"".join(texts), dtype=np.uint8)])
+    return buffer, starts, lengths
 
 
 def _layout(m: np.ndarray, k: np.ndarray, negative: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The decimals m / 10**k (negated where `negative`) in a grid of rows aligned at the decimal point:
-    column 0 for a sign, then the powers of ten from the highest down, the point before power -1."""
-    for _ in range(10):  # m's trailing zeros are not written
-        zero = (m % 10 == 0) & (m != 0)
-        if not zero.any():
-            break
+    """The decimals m / 10**k (0 <= m < 10**9, k <= 15, negated where `negative`), one row each, aligned at
+    the decimal point: a sign column, the integer part's digits in groups of five, the point, the
+    fraction's digits in groups of five (each group one field of a structured array, copied whole)."""
+    zero = np.flatnonzero((m % 10 == 0) & (m != 0))
+    while len(zero):  # m's trailing zeros are not written
         m[zero] //= 10
         k[zero] -= 1
-    places = np.searchsorted(_POW10[:11], m, side="right")  # digits of m (0 for m = 0)
-    top = np.maximum(places - 1 - k, 0)  # the power of the first digit written
-    high, low = int(top.max(initial=0)), int(np.minimum(-k, 0).min(initial=0))
-    # m's ten digits (zero-padded) between `left` and `right` zeros; the powers high … low of a row are
-    # the window that starts `left + 9 - k - high` bytes in
-    left = max(int(k.max(initial=0)) + high - 9, 0)
-    right = max(-int(k.min(initial=0)) - low, 0)
-    digits = np.full((len(m), left + 10 + right), ord("0"), dtype=np.uint8)
-    high_digits, low_digits = np.divmod(m, 100_000)
-    digits[:, left:left + 5] = _DIGITS5[high_digits].view(np.uint8).reshape(-1, 5)
-    digits[:, left + 5:left + 10] = _DIGITS5[low_digits].view(np.uint8).reshape(-1, 5)
-    windows = np.lib.stride_tricks.sliding_window_view(digits, high - low + 1, axis=1)
-    powers = windows[np.arange(len(m)), left + 9 - k - high]
-    point = high + 1  # columns: sign, powers high … 0, point, powers -1 … low
-    grid = np.full((len(m), high - low + 3), ord("."), dtype=np.uint8)
-    grid[:, 1:point + 1] = powers[:, :point]
-    grid[:, point + 2:] = powers[:, point:]
-    start = 1 + high - top - negative
-    end = np.where(k > 0, point + 1 + k, point) + 1
-    rows = np.arange(len(m), dtype=np.int64) * grid.shape[1]
-    flat = grid.ravel()
+        zero = zero[m[zero] % 10 == 0]
+    after = np.maximum(k, 0)  # digits after the point
+    integer = np.where(k >= 0, m // _POW10_INT[after], m * _POW10_INT[np.maximum(-k, 0)])
+    places = np.maximum(np.searchsorted(_POW10_INT, integer, side="right"), 1)  # integer digits written
+    groups_before, groups_after = -(-int(places.max(initial=1)) // 5), -(-int(after.max(initial=0)) // 5)
+    fraction = (m - integer * _POW10_INT[after]) * _POW10_INT[5 * groups_after - after]
+    names = ["sign", *(f"i{j}" for j in range(groups_before)), "point", *(f"f{j}" for j in range(groups_after))]
+    formats = ["S1"] + ["S5"] * groups_before + ["S1"] + ["S5"] * groups_after
+    layout = np.empty(len(m), dtype=np.dtype({"names": names, "formats": formats}))
+    for name, number, groups in (("i", integer, groups_before), ("f", fraction, groups_after)):
+        for j in range(groups):
+            layout[f"{name}{j}"] = _DIGITS5[number // _POW10_INT[5 * (groups - 1 - j)] % 100_000]
+    layout["point"] = b"."
+    point = 1 + 5 * groups_before
+    start = point - places - negative
+    end = point + np.where(k > 0, 1 + k, 0)
+    rows = np.arange(len(m), dtype=np.int64) * layout.dtype.itemsize
+    flat = layout.view(np.uint8)
     flat[(rows + start)[negative]] = ord("-")
     return flat, rows + start, end - start
+
+
+def block_numbers(prob: np.ndarray, backoff: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`shortest_float32` of a block's probabilities and back-off weights (None for the highest order)."""
+    return [shortest_float32(values) for values in ([prob] if backoff is None else [prob, backoff])]
 
 
 class SectionWriter:
@@ -140,11 +159,10 @@ class SectionWriter:
         self.written = 0
         self.keep = keep  # the lines, for the section above
 
-    def lines(self, prob: np.ndarray, backoff: np.ndarray | None, prefix: np.ndarray | None,
+    def lines(self, numbers: list[tuple[np.ndarray, np.ndarray, np.ndarray]], prefix: np.ndarray | None,
               last: np.ndarray) -> np.ndarray:
         """The bytes of the lines of n-grams ending in `last`, after `prefix` (indices in the section
-        below; None for unigrams)."""
-        numbers = [shortest_float32(values) for values in ([prob] if backoff is None else [prob, backoff])]
+        below; None for unigrams), their numbers formatted by `block_numbers`."""
         size = self.scratch + sum(len(grid) for grid, _, _ in numbers)
         if len(self.source) < size:
             self.source = np.concatenate([self.source[:self.scratch], np.empty(size - self.scratch, np.uint8)])
@@ -162,7 +180,7 @@ class SectionWriter:
             _, below_starts, below_lengths = self.lower
             words = [(below_starts[prefix], below_lengths[prefix]),
                      (self.word_starts[last] - 1, self.word_lengths[last] + 1)]
-        pieces = [placed[0], tab, *words] + ([tab, placed[1]] if backoff is not None else []) + [newline]
+        pieces = [placed[0], tab, *words] + ([tab, placed[1]] if len(placed) > 1 else []) + [newline]
         starts = np.stack([s for s, _ in pieces], axis=1)
         lengths = np.stack([n for _, n in pieces], axis=1)
         out = ragged_take(self.source, starts.ravel(), lengths.ravel())
