@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 
@@ -13,9 +14,9 @@ from transformers import CohereConfig, CohereForCausalLM
 
 from bilingual_lm.corpora.hsk import hsk_sentences
 from bilingual_lm.errors import InputError
-from bilingual_lm.score import transformer
 from bilingual_lm.score.base import CandidatesRequest, HiddenStatesRequest, SampleRequest
 from bilingual_lm.score.transformer import TransformerScorer
+from bilingual_lm.score.transformer import candidates as candidate_path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 TOLERANCE = 1e-4
@@ -155,7 +156,7 @@ def test_score_candidates_equals_scoring_each_as_a_continuation(scorer):
 
 
 def test_batched_candidates_equal_unbatched_score_candidates(scorer, monkeypatch):
-    monkeypatch.setattr(transformer, "CANDIDATE_ROWS", 7)  # several chunks, and requests of unequal prompts
+    monkeypatch.setattr(candidate_path, "CANDIDATE_ROWS", 7)  # several chunks, and requests of unequal prompts
     sentences = hsk_sentences()[3000:3012]
     requests = [
         ("我们今天去", ["学校。", "天安门。", "超市买东西，然后回家。", "商店", " the park.", "天"]),
@@ -256,7 +257,7 @@ def test_plain_and_softcapped_heads_use_the_sliced_logsumexp(scorer):
     assert scorer.describe().details["head"] == "sliced online logsumexp"
 
 
-def test_a_head_with_a_logit_scale_is_scored_from_the_models_own_logits():
+def test_a_head_with_a_logit_scale_is_scored_from_the_models_own_logits(caplog):
     config = CohereConfig(
         vocab_size=len(tiny_tokenizer()),
         hidden_size=32,
@@ -268,8 +269,11 @@ def test_a_head_with_a_logit_scale_is_scored_from_the_models_own_logits():
     )
     torch.manual_seed(0)
     model = CohereForCausalLM(config).eval()
-    cohere = TransformerScorer(model, tiny_tokenizer(), name="tiny-cohere", lang="zh")
+    with caplog.at_level(logging.WARNING):
+        cohere = TransformerScorer(model, tiny_tokenizer(), name="tiny-cohere", lang="zh")
     assert cohere.describe().details["head"] == "model logits at scored positions"
+    assert cohere.describe().details["probes"]["tiled_head"].startswith("failed: max |Δ|")
+    assert "tiled_head probe failed" in caplog.text
     text = "我们今天去学校。"
     expected = reference_logprobs(model, ids_with_bos(text))
     assert [t.logprob for t in cohere.score([text])[0].tokens] == pytest.approx(expected, abs=TOLERANCE)
@@ -302,3 +306,27 @@ def test_hidden_states_are_the_residual_stream_at_each_requested_token(scorer):
 def test_a_position_outside_the_text_is_an_input_error(scorer):
     with pytest.raises(InputError, match="outside"):
         scorer.hidden_states([HiddenStatesRequest("天", 5)])
+
+
+def test_prefix_trees_equal_the_padded_reference(scorer):
+    # Trees are an optimisation of padded rows: forcing them off gives the reference path on the same model.
+    reference = TransformerScorer(scorer.model, tiny_tokenizer(), name="padded", lang="zh", prefix_trees="off")
+    assert reference.describe().details["probes"]["prefix_trees"] == "forced off (not probed)"
+    assert scorer.describe().details["probes"]["prefix_trees"].startswith("passed")
+    sample = texts(40) + ["我们今天去学校。", "我们今天去公园。", "我们今天去"]
+    for tree, plain in zip(scorer.score(sample), reference.score(sample), strict=True):
+        assert [t.logprob for t in tree.tokens] == pytest.approx([t.logprob for t in plain.tokens], abs=TOLERANCE)
+
+
+def test_the_models_own_logits_can_be_forced(scorer):
+    plain = TransformerScorer(scorer.model, tiny_tokenizer(), name="plain", lang="zh", tiled_head="off")
+    assert (plain.paths.tiled_head, plain.paths.prefix_trees) == (False, False)
+    text = "我们今天去学校。"
+    assert [t.logprob for t in plain.score([text])[0].tokens] == pytest.approx(
+        [t.logprob for t in scorer.score([text])[0].tokens], abs=TOLERANCE)
+
+
+@pytest.mark.parametrize("options", [{"tiled_head": "maybe"}, {"tiled_head": "off", "prefix_trees": "on"}])
+def test_an_impossible_path_option_is_an_input_error(options):
+    with pytest.raises(InputError):
+        TransformerScorer(tiny_llama(), tiny_tokenizer(), name="t", **options)
