@@ -26,7 +26,7 @@ import torch
 from bilingual_lm.errors import InputError
 from bilingual_lm.lens.head import head_stats
 from bilingual_lm.lens.vocabulary import SCRIPT_GROUPS, script_groups
-from bilingual_lm.score.transformer import _common_prefix
+from bilingual_lm.score.transformer.encoding import common_prefix
 
 FINAL_NORM_NAMES = ("norm", "final_layernorm", "ln_f", "final_layer_norm")
 BATCH_ROWS = 16  # prompts per forward pass
@@ -87,7 +87,7 @@ class LogitLens:
 
     def _last_states(self, batch: list[list[int]]) -> torch.Tensor:
         """(batch × L + 1 × d): the embeddings' and each layer's output at each sequence's last token."""
-        shared = min(_common_prefix(batch), min(map(len, batch)) - 1)
+        shared = min(common_prefix(batch), min(map(len, batch)) - 1)
         cache = None
         if shared:
             prefix = torch.tensor([batch[0][:shared]], device=self.device)

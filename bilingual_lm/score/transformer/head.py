@@ -41,7 +41,7 @@ def head_logprobs(model, hidden: torch.Tensor, targets: torch.Tensor, rows: torc
         wanted = (targets >= begin) & (targets < begin + part.shape[0])
         for first in range(0, count, tile_rows):
             chunk = slice(first, first + tile_rows)
-            logits = _slice_logits(hidden[chunk], part, part_bias, cap, buffer)
+            logits = slice_logits(hidden[chunk], part, part_bias, cap, buffer)
             here = wanted & (rows >= first) & (rows < first + tile_rows)
             picked[here] = logits[rows[here] - first, targets[here] - begin]
             new_top = torch.maximum(top[chunk], logits.amax(dim=-1))
@@ -65,7 +65,7 @@ def target_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
 
 
-def _slice_logits(hidden, weight, bias, cap: float | None, buffer: torch.Tensor) -> torch.Tensor:
+def slice_logits(hidden, weight, bias, cap: float | None, buffer: torch.Tensor) -> torch.Tensor:
     """hidden @ weightᵀ + bias, soft-capped, written in fp32 into the top-left corner of `buffer`."""
     logits = buffer[: hidden.shape[0], : weight.shape[0]]
     if hidden.dtype == torch.float32 and bias is None:
