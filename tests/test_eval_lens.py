@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 from eval_fixtures import CharBigramScorer
@@ -139,3 +140,40 @@ def test_a_malformed_lens_file_gives_one_line_naming_the_field(tmp_path, old, ne
     with pytest.raises(InputError) as raised:
         load_task_file(path)
     assert re.fullmatch(f".*x.yaml: {message}", str(raised.value)), str(raised.value)
+
+
+@pytest.fixture(scope="module")
+def saved_gemma3(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-gemma3")
+    tiny_gemma3().save_pretrained(folder)
+    tiny_tokenizer().save_pretrained(folder)
+    return folder
+
+
+def test_blm_lens_prints_each_layers_answer_probabilities_as_json(blm, saved_gemma3, scorer):
+    prompt = 'English: "water" - 中文: "'
+    done = blm("lens", "--model", f"hf:{saved_gemma3}", "--format", "json", prompt, "--answer", "zh=水",
+               "--answer", "en=water")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert [row["layer"] for row in shown["layers"]] == list(range(scorer.model.config.num_hidden_layers + 1))
+    lens = layers.lens_of(scorer)  # the same seeded weights, read in this process
+    ids = lens.encode(prompt)
+    token = scorer.tokenizer(prompt + "水", add_special_tokens=False)["input_ids"][len(ids) - 1]
+    assert shown["layers"][-1]["p_zh"] == pytest.approx(math.exp(next_logprob(scorer.model, ids, token)), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--answer", "zh:水"), r"--answer 'zh:水': write LANG=WORD"),
+        (("--answer", "zh=水", "--answer", "zh=火"), "zh is given twice"),
+        (("--model", f"ngram:{Path(__file__).parent / 'data/kenlm-hsk/zh.o3.arpa.gz'}"),
+         "lens tasks read a Transformer's layers"),
+    ],
+)
+def test_blm_lens_bad_input_is_one_line_and_exit_2(blm, saved_gemma3, args, message):
+    model = () if "--model" in args else ("--model", f"hf:{saved_gemma3}")
+    done = blm("lens", *model, *args, "中文: \"")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and re.search(message, done.stderr), done.stderr
