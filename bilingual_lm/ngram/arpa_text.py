@@ -58,9 +58,11 @@ def _round_trip(magnitude: np.ndarray, exponent: np.ndarray, target: np.ndarray,
     return m, k, back.astype(np.float32) == target
 
 
-def shortest_float32(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each value's float32 rounding as its shortest decimal, log10 0 as -99: a byte buffer, and where each
-    value's text starts in it and how long it is. Fastest on blocks that fit in the cache (`BLOCK`)."""
+def shortest_float32(values: np.ndarray, before: bytes = b"", after: bytes = b"",
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's float32 rounding as its shortest decimal, log10 0 as -99, between the bytes `before` and
+    `after` (none or one each): a byte buffer, and where each value's text starts in it and how long it is.
+    Fastest on blocks that fit in the cache (`BLOCK`)."""
     x = values.astype(np.float32)
     if np.isnan(x).any() or x.max(initial=-np.inf) == np.inf:
         raise ValueError("a log10 value is NaN or +inf")
@@ -87,49 +89,60 @@ def shortest_float32(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     m, k = np.zeros(len(x), dtype=np.int64), np.zeros(len(x), dtype=np.int64)  # value = m / 10**k
     m[rows], k[rows] = m_rows, k_rows  # 0 stays m = 0
     m[x == -np.inf] = 99  # -99
-    buffer, starts, lengths = _layout(m, k, (x < 0) & (plain | (x == -np.inf)))
+    buffer, starts, lengths = _layout(m, k, (x < 0) & (plain | (x == -np.inf)), before, after)
     others = np.flatnonzero(~plain & (x != 0) & (x != -np.inf))
     if len(others):
-        texts = [np.format_float_positional(v, unique=True, trim="-").encode() for v in x[others]]
+        texts = [before + np.format_float_positional(v, unique=True, trim="-").encode() + after for v in x[others]]
         starts[others] = len(buffer) + np.cumsum([0] + [len(t) for t in texts[:-1]])
         lengths[others] = [len(t) for t in texts]
         buffer = np.concatenate([buffer, np.frombuffer(b"".join(texts), dtype=np.uint8)])
     return buffer, starts, lengths
 
 
-def _layout(m: np.ndarray, k: np.ndarray, negative: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _layout(m: np.ndarray, k: np.ndarray, negative: np.ndarray, before: bytes, after: bytes,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The decimals m / 10**k (0 <= m < 10**9, k <= 15, negated where `negative`), one row each, aligned at
-    the decimal point: a sign column, the integer part's digits in groups of five, the point, the
-    fraction's digits in groups of five (each group one field of a structured array, copied whole)."""
+    the decimal point: a column for `before`, one for the sign, the integer part's digits in groups of
+    five, the point, the fraction's digits in groups of five (each group one field of a structured array,
+    copied whole) and a column for `after`."""
     zero = np.flatnonzero((m % 10 == 0) & (m != 0))
     while len(zero):  # m's trailing zeros are not written
         m[zero] //= 10
         k[zero] -= 1
         zero = zero[m[zero] % 10 == 0]
-    after = np.maximum(k, 0)  # digits after the point
-    integer = np.where(k >= 0, m // _POW10_INT[after], m * _POW10_INT[np.maximum(-k, 0)])
+    decimals = np.maximum(k, 0)  # digits after the point
+    integer = np.where(k >= 0, m // _POW10_INT[decimals], m * _POW10_INT[np.maximum(-k, 0)])
     places = np.maximum(np.searchsorted(_POW10_INT, integer, side="right"), 1)  # integer digits written
-    groups_before, groups_after = -(-int(places.max(initial=1)) // 5), -(-int(after.max(initial=0)) // 5)
-    fraction = (m - integer * _POW10_INT[after]) * _POW10_INT[5 * groups_after - after]
-    names = ["sign", *(f"i{j}" for j in range(groups_before)), "point", *(f"f{j}" for j in range(groups_after))]
-    formats = ["S1"] + ["S5"] * groups_before + ["S1"] + ["S5"] * groups_after
+    groups_before, groups_after = -(-int(places.max(initial=1)) // 5), -(-int(decimals.max(initial=0)) // 5)
+    fraction = (m - integer * _POW10_INT[decimals]) * _POW10_INT[5 * groups_after - decimals]
+    names = ["before", "sign", *(f"i{j}" for j in range(groups_before)), "point",
+             *(f"f{j}" for j in range(groups_after)), "after"]
+    formats = ["S1", "S1"] + ["S5"] * groups_before + ["S1"] + ["S5"] * groups_after + ["S1"]
     layout = np.empty(len(m), dtype=np.dtype({"names": names, "formats": formats}))
     for name, number, groups in (("i", integer, groups_before), ("f", fraction, groups_after)):
         for j in range(groups):
             layout[f"{name}{j}"] = _DIGITS5[number // _POW10_INT[5 * (groups - 1 - j)] % 100_000]
     layout["point"] = b"."
-    point = 1 + 5 * groups_before
+    point = 2 + 5 * groups_before
     start = point - places - negative
     end = point + np.where(k > 0, 1 + k, 0)
     rows = np.arange(len(m), dtype=np.int64) * layout.dtype.itemsize
     flat = layout.view(np.uint8)
     flat[(rows + start)[negative]] = ord("-")
+    if before:
+        start -= 1
+        flat[rows + start] = before[0]
+    if after:
+        flat[rows + end] = after[0]
+        end += 1
     return flat, rows + start, end - start
 
 
 def block_numbers(prob: np.ndarray, backoff: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """`shortest_float32` of a block's probabilities and back-off weights (None for the highest order)."""
-    return [shortest_float32(values) for values in ([prob] if backoff is None else [prob, backoff])]
+    """A block's probabilities with their tab, and its back-off weights between a tab and a newline (None
+    for the highest order), by `shortest_float32`."""
+    numbers = [shortest_float32(prob, after=b"\t")]
+    return numbers if backoff is None else [*numbers, shortest_float32(backoff, before=b"\t", after=b"\n")]
 
 
 class SectionWriter:
@@ -137,7 +150,7 @@ class SectionWriter:
 
     Every piece of a line is a slice of one source buffer: the section below's lines (an n-gram's words
     are its prefix's words, a space and its last word, and the prefix's words sit in the line below), the
-    words with a leading space, a tab and a newline, and a scratch area for the block's numbers.
+    words with a leading space, a newline, and a scratch area for the block's numbers (with their tabs).
     """
 
     def __init__(self, words: list[bytes], lower: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
@@ -147,12 +160,12 @@ class SectionWriter:
         below = lower[0] if lower else np.zeros(0, dtype=np.uint8)
         self.lower = lower
         self.word_starts = len(below) + np.cumsum(self.word_lengths + 1) - self.word_lengths  # after the space
-        self.separators = len(below) + len(spaced)
-        self.scratch = self.separators + 2
+        self.newline = len(below) + len(spaced)
+        self.scratch = self.newline + 1
         self.source = np.empty(self.scratch, dtype=np.uint8)
         self.source[:len(below)] = below
-        self.source[len(below):self.separators] = np.frombuffer(spaced, dtype=np.uint8)
-        self.source[self.separators:self.scratch] = np.frombuffer(b"\t\n", dtype=np.uint8)
+        self.source[len(below):self.newline] = np.frombuffer(spaced, dtype=np.uint8)
+        self.source[self.newline] = ord("\n")
         self.blocks: list[np.ndarray] = []
         self.text_starts: list[np.ndarray] = []
         self.text_lengths: list[np.ndarray] = []
@@ -171,23 +184,21 @@ class SectionWriter:
             self.source[at:at + len(grid)] = grid
             placed.append((starts + at, lengths))
             at += len(grid)
-        rows = len(last)
-        tab = np.full(rows, self.separators), np.ones(rows, dtype=np.int64)
-        newline = np.full(rows, self.separators + 1), np.ones(rows, dtype=np.int64)
         if prefix is None:
             words = [(self.word_starts[last], self.word_lengths[last])]
         else:
             _, below_starts, below_lengths = self.lower
             words = [(below_starts[prefix], below_lengths[prefix]),
                      (self.word_starts[last] - 1, self.word_lengths[last] + 1)]
-        pieces = [placed[0], tab, *words] + ([tab, placed[1]] if len(placed) > 1 else []) + [newline]
+        newline = np.full(len(last), self.newline), np.ones(len(last), dtype=np.int64)
+        pieces = [placed[0], *words, placed[1] if len(placed) > 1 else newline]
         starts = np.stack([s for s, _ in pieces], axis=1)
         lengths = np.stack([n for _, n in pieces], axis=1)
         out = ragged_take(self.source, starts.ravel(), lengths.ravel())
         if self.keep:
             line_lengths = lengths.sum(axis=1)
             self.blocks.append(out)
-            self.text_starts.append(self.written + np.cumsum(line_lengths) - line_lengths + placed[0][1] + 1)
+            self.text_starts.append(self.written + np.cumsum(line_lengths) - line_lengths + placed[0][1])
             self.text_lengths.append(sum(n for _, n in words))
             self.written += len(out)
         return out
