@@ -102,6 +102,16 @@ def test_batched_scores_equal_one_lookup_at_a_time(smoothing, order):
         assert np.allclose([p for p, _, _ in without_ends.sentence(i)], plain, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("bos,eos", [(True, True), (False, False), (True, False)])
+def test_sentence_totals_equal_the_sums_of_one_lookup_at_a_time(bos, eos):
+    model = train_ngram(sentences("zh.train.txt"), 4, "kn")
+    test = [*sentences("zh.test.txt")[:100], []]  # an empty sentence scores </s> alone (or nothing)
+    totals = model.score_totals(test, bos=bos, eos=eos)
+    assert np.array_equal(totals, model.score_sentences(test, bos=bos, eos=eos).totals())
+    plain = [math.fsum(p for p, _, _ in model.score_sentence(words, bos=bos, eos=eos)) for words in test]
+    assert np.allclose(totals, plain, rtol=0, atol=1e-9)
+
+
 def test_scores_do_not_depend_on_the_batch_size(kenlm_scorer, test_texts):
     one = [r.logprob for r in kenlm_scorer.score(test_texts[:50], batch_size=1)]
     many = [r.logprob for r in kenlm_scorer.score(test_texts[:50], batch_size=64)]

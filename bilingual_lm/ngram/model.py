@@ -168,11 +168,7 @@ class NgramModel:
     def score_sentences(self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True
                         ) -> SentenceScores:
         """Score many sentences in one vectorised pass over the tables (on the model's device)."""
-        import torch
-
-        flat, hist, starts = self.vocabulary.encode_sentences(sentences, bos, eos)
-        log10p, matched = self.tables.query(torch.from_numpy(flat).to(self.device),
-                                            torch.from_numpy(hist).to(self.device))
+        flat, starts, log10p, matched = self._query(sentences, bos, eos)
         scored = np.ones(len(flat), dtype=bool)
         if bos:
             scored[starts[:-1]] = False
@@ -185,8 +181,22 @@ class NgramModel:
         )
 
     def score_totals(self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True) -> np.ndarray:
-        """ln p of each sentence: the sums of `score_sentences`' token scores."""
-        return self.score_sentences(sentences, bos, eos).totals()
+        """ln p of each sentence: the sums of `score_sentences`' token scores, without the per-token arrays."""
+        _, starts, log10p, _ = self._query(sentences, bos, eos)
+        logprobs = log10p.cpu().numpy() * LN10
+        if bos:
+            logprobs[starts[:-1]] = 0.0  # <s> is not scored
+        owner = np.repeat(np.arange(len(sentences)), np.diff(starts))
+        return np.bincount(owner, weights=logprobs, minlength=len(sentences))
+
+    def _query(self, sentences: Sequence[Sequence[str]], bos: bool, eos: bool):
+        """The sentences laid end to end (ids, sentence starts) and the tables' answer at every position."""
+        import torch
+
+        flat, hist, starts = self.vocabulary.encode_sentences(sentences, bos, eos)
+        log10p, matched = self.tables.query(torch.from_numpy(flat).to(self.device),
+                                            torch.from_numpy(hist).to(self.device))
+        return flat, starts, log10p, matched
 
     def next_word_logprobs(self, context: Sequence[str], bos: bool = True) -> tuple[list[str], np.ndarray]:
         """ln p(w | context) for every word w that can follow (the vocabulary without <s>)."""

@@ -146,8 +146,8 @@ def sample_corpus(model: NgramModel, words: int, path: Path, seed: int) -> dict:
     names = model.vocabulary.words
     written = 0
     with path.open("w", encoding="utf-8") as out:
-        while written < words:
-            for sentence in sampler.sentences(50_000):
+        while written < words:  # batches of about a fortieth of what is left (sentences average ~45 words)
+            for sentence in sampler.sentences(max(1_000, min(50_000, (words - written) // 40))):
                 if sentence:
                     out.write(" ".join(map(names.__getitem__, sentence)) + "\n")
                     written += len(sentence)
