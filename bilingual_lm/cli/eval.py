@@ -42,9 +42,9 @@ def _list_tasks(tasks_dir: str | None) -> None:
     for task in load_tasks(names, tasks_dir=tasks_dir):
         default = str(default_suite.get(task.name, "–"))
         table.add_row(task.name, task.kind, str(len(task.items)), default, task.group, task.description)
-    console = Console()
+    console = Console(markup=False)  # descriptions come from task files: never rich markup
     if not console.is_terminal:
-        console = Console(width=max(console.width, 160))
+        console = Console(width=max(console.width, 160), markup=False)
     console.print(table)
 
 
@@ -102,7 +102,7 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
         options["device"] = group.device(device)
     if batch_size:
         options["batch_size"] = batch_size
-    stderr = Console(stderr=True)
+    stderr = Console(stderr=True, markup=False)
     for note in notes:
         stderr.print(f"blm: note: {note}", highlight=False, markup=False)
     loading = time.perf_counter()

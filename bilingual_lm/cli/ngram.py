@@ -35,6 +35,7 @@ def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, outpu
     from bilingual_lm.ngram import train_ngram
     from bilingual_lm.ngram.train import check_options
     from bilingual_lm.segment.base import get_segmenter
+    from bilingual_lm.textfile import text_lines
 
     check_options(order, smoothing, k, alpha)
     native = Path(output).suffix == ".blm"
@@ -43,8 +44,8 @@ def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, outpu
     segmenter = get_segmenter(lang)
     vocab = None
     if vocab_file is not None:
-        vocab = [w.strip() for w in read_text_file(vocab_file).splitlines() if w.strip()]
-    lines = [line for path in corpus for line in read_text_file(path).splitlines() if line.strip()]
+        vocab = [w.strip() for w in text_lines(read_text_file(vocab_file)) if w.strip()]
+    lines = [line for path in corpus for line in text_lines(read_text_file(path)) if line.strip()]
     if not lines:
         raise InputError("the corpus has no text")
     words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])

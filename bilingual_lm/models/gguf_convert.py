@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from bilingual_lm.errors import InputError, first_line
 from bilingual_lm.models.fingerprint import sha256_file
 from bilingual_lm.optional import require
 from bilingual_lm.paths import cache_dir
@@ -31,12 +32,24 @@ CONVERTER_PACKAGES = ("transformers", "gguf", "torch")
 
 def converted_folder(gguf_path: Path, progress: Progress | None = None) -> tuple[Path, dict]:
     """The cached conversion of `gguf_path` (made now if missing) and a record of its source."""
+    check_gguf_header(gguf_path)
     digest = sha256_file(gguf_path)
     folder = cache_dir("models") / f"gguf-{digest[:16]}"
     source = {"gguf_file": gguf_path.name, "gguf_sha256": digest}
     if not _complete(folder):
         convert(gguf_path, folder, source, progress)
     return folder, source
+
+
+def check_gguf_header(path: Path) -> None:
+    """InputError unless `path` starts like a GGUF file of a version transformers reads (2 or 3)."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head[:4] != b"GGUF":
+        raise InputError(f"{path}: not a GGUF file (it does not start with the GGUF magic bytes)")
+    version = int.from_bytes(head[4:8], "little")
+    if version not in (2, 3):
+        raise InputError(f"{path}: GGUF version {version}; versions 2 and 3 are read")
 
 
 def convert(gguf_path: Path, folder: Path, source: dict, progress: Progress | None = None) -> None:
@@ -65,11 +78,15 @@ def convert(gguf_path: Path, folder: Path, source: dict, progress: Progress | No
             tokenizer.save_pretrained(tmp)
             (tmp / SOURCE).write_text(json.dumps({**source, "converter": converter_versions()}, indent=2))
             advance(1)
-        try:
-            tmp.rename(folder)
-        except OSError:
-            if not _complete(folder):  # another process finished first: keep its folder
-                raise
+        tmp.rename(folder)
+    except InputError:
+        raise
+    except OSError:
+        if not _complete(folder):  # else another process finished first: keep its folder
+            raise
+    except Exception as error:  # a damaged or unsupported file fails deep inside transformers or gguf
+        raise InputError(f"{gguf_path}: cannot convert this GGUF file ({type(error).__name__}: "
+                         f"{first_line(error)})") from error
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -55,7 +55,7 @@ def encode(scorer, text: str, context: str | None) -> Encoded:
     if len(context) + len(text) > scorer.max_chars:
         raise InputError(
             f"text of {len(context) + len(text)} characters (with its context) is over the limit of "
-            f"{scorer.max_chars}; raise max_chars to score it"
+            f"{scorer.max_chars}; raise --max-chars to score it"
         )
     encoding = scorer.tokenizer(context + text, add_special_tokens=False, return_offsets_mapping=True)
     ids, offsets = list(encoding["input_ids"]), [tuple(span) for span in encoding["offset_mapping"]]
