@@ -35,3 +35,13 @@ class WriteError(InputError):
     @classmethod
     def from_os_error(cls, error: OSError, path: str | os.PathLike) -> WriteError:
         return cls(f"cannot write {describe_os_error(error, path)}")
+
+
+class NotSupportedError(InputError):
+    """A request that this kind of model cannot answer (hidden states of an n-gram model): exit status 2."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__

@@ -1,6 +1,6 @@
 """Fixtures for the eval tests: a tiny deterministic scorer and small task files in the YAML format.
 
-The scorer is a character bigram model with add-one smoothing that implements the `Scorer` protocol
+The scorer is a character bigram model with add-one smoothing that implements the `Scorer` contract
 exactly (the eval engine, not this model, is what the tests test):
 p(c | b) = (count(b c) + 1) / (count(b) + V) over the training characters plus <unk>, with <s> before the
 first character of the text (or the context's last character when a context is given).
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from bilingual_lm.score import registry
-from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
+from bilingual_lm.score.base import Description, NextTokenDistribution, Scorer, TextScore, TokenScore
+from bilingual_lm.score.registry import register_scorer
 
 TRAINING_TEXT = (
     "日本的货币是日元。美国的货币是美元。中国的货币是人民币。英国的货币是英镑。"
@@ -33,7 +33,7 @@ BOS = "<s>"
 UNK = "<unk>"
 
 
-class CharBigramScorer:
+class CharBigramScorer(Scorer):
     name = "char-bigram"
     is_probability = True
 
@@ -61,14 +61,21 @@ class CharBigramScorer:
             results.append(TextScore(text=text, tokens=tokens, context=context, model=self.name))
         return results
 
-    def score_candidates(self, prompt, candidates):
-        return [score.logprob for score in self.score(list(candidates), [prompt] * len(candidates))]
+    def score_candidates(self, requests):
+        return [[score.logprob for score in self.score(list(r.candidates), [r.prompt] * len(r.candidates))]
+                for r in requests]
 
-    def next_token_distribution(self, context):
-        previous = context[-1] if context else BOS
-        return NextTokenDistribution(list(self.vocab), [self.logprob(c, previous) for c in self.vocab])
+    def continuation_tokens(self, requests):
+        return [[len(c) for c in r.candidates] for r in requests]
 
-    def sample(self, context, num_samples, max_new_tokens, seed):
+    def next_token_distributions(self, contexts):
+        return [NextTokenDistribution(list(self.vocab), [self.logprob(c, context[-1] if context else BOS)
+                                                          for c in self.vocab]) for context in contexts]
+
+    def sample(self, requests):
+        return [self._sample(r.context, r.num_samples, r.max_new_tokens, r.seed) for r in requests]
+
+    def _sample(self, context, num_samples, max_new_tokens, seed):
         rng = random.Random(seed)
         samples = []
         for _ in range(num_samples):
@@ -82,9 +89,11 @@ class CharBigramScorer:
         return samples
 
     def describe(self):
-        return {"model": self.name, "fingerprint": self.fingerprint, "device": "cpu", "dtype": "float64"}
+        return Description(name=self.name, kind="bigram", identity={"text_sha256": self.fingerprint}, device="cpu",
+                           dtype="float64", is_probability=True)
 
 
+@register_scorer("bigram")
 def load(target: str, **options) -> CharBigramScorer:
     """`bigram:default`, or `bigram:slow` (sleeps BLM_TEST_DELAY seconds per request)."""
     delay = float(os.environ.get("BLM_TEST_DELAY", "0.05")) if target == "slow" else 0.0
@@ -92,7 +101,7 @@ def load(target: str, **options) -> CharBigramScorer:
 
 
 def register() -> None:
-    registry._LOADERS["bigram"] = "eval_fixtures:load"
+    """Importing this module registers `bigram:`; a CLI subprocess calls this to import it."""
 
 
 CURRENCY = {

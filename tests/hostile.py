@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,9 +60,12 @@ def assert_one_line_error(code: int, stderr: str | bytes, *, expected: int = 2, 
     return lines[0]
 
 
+PROGRESS = re.compile(r"━|\d+%|it/s|s/it|-:--:--")  # rich's and tqdm's progress bars
+
+
 def _is_progress(line: str) -> bool:
-    """A progress bar's line (rich draws the bar with ━) or a note: output, not the error."""
-    return "━" in line or line.startswith("blm: note:")
+    """A progress bar's line or a note: output beside the error, not a second error."""
+    return bool(PROGRESS.search(line)) and not line.startswith("blm: error") or line.startswith("blm: note:")
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -99,15 +99,6 @@ def test_distinct_n_over_english_words():
     assert metrics.distinct_n(["The cat the dog."], 2) == 1.0
 
 
-@pytest.mark.parametrize(
-    ("token", "script"),
-    [("日本", "han"), ("▁the", "latin"), ("é", "latin"), ("<0xE4>", "other"), ("<unk>", "other"),
-     ("。", "other"), ("日b", "other"), ("123", "other"), (" ", "other")],
-)
-def test_token_script(token, script):
-    assert metrics.token_script(token) == script
-
-
 def test_next_token_summary_entropy_and_script_mass():
     # p = (½, ¼, ⅛, ⅛): H = ½·1 + ¼·2 + 2·⅛·3 = 1.75 bits; han ½, latin ¼, other ⅛ + ⅛
     tokens = ["日", "the", "。", "<unk>"]

@@ -31,11 +31,11 @@ def test_no_interval_clear_of_zero_is_no_difference():
 class ShortAnswerScorer(CharBigramScorer):
     """Knows nothing: log p(answer | prompt) = −(characters of the answer), one token per character."""
 
-    def score_candidates(self, prompt, candidates):
-        return [-float(len(c.strip())) for c in candidates]
+    def score_candidates(self, requests):
+        return [[-float(len(c.strip())) for c in r.candidates] for r in requests]
 
-    def continuation_tokens(self, prompt, candidates):
-        return [len(c.strip()) for c in candidates]
+    def continuation_tokens(self, requests):
+        return [[len(c.strip()) for c in r.candidates] for r in requests]
 
 
 # The gold concept "a" has the shortest Chinese name and the longest English one.

@@ -79,7 +79,7 @@ MALFORMED = {
     "not yaml": (("items:\n", "items: [\n"), r"not valid YAML at line \d+, column \d+: .+"),
     "missing field": (("description: Territory to currency.\n", ""), "description: is missing"),
     "unknown field": (("languages:", "langs: [zh]\nlanguages:"), r"langs: unknown field \(a task file has .+\)"),
-    "unknown kind": (("kind: choice", "kind: multiple"), "kind: 'multiple' is not one of choice, parallel, open"),
+    "unknown kind": (("kind: choice", "kind: multiple"), "kind: 'multiple' is not one of choice, parallel, open, lens"),
     "name not the file's": (("name: x", "name: y"), r"name: 'y' must match the file name \(x.yaml\)"),
     "empty candidates": (
         ("candidates: [EUR, JPY, USD]\n  gold: EUR", "candidates: []\n  gold: EUR"),

@@ -11,7 +11,7 @@ import torch
 from transformers import CohereConfig, CohereForCausalLM
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.lens import LogitLens, head
+from bilingual_lm.lens import LogitLens, head, readout
 from bilingual_lm.lens.answers import answer_tokens
 from bilingual_lm.lens.vocabulary import script_groups, token_texts
 from bilingual_lm.segment.script import lang_tag
@@ -132,11 +132,16 @@ def test_tiled_head_equals_a_plain_computation_across_tiles(monkeypatch):
     assert torch.allclose(stats.target_logprobs.double(), logprobs.gather(1, targets), atol=1e-5)
 
 
-def test_batched_readings_equal_one_prompt_at_a_time():
-    lens = LogitLens(tiny_gemma3(), tiny_tokenizer())
-    targets = [[5, 9], [7, 11], [13, 17]]
-    together = lens.read(PROMPTS, targets)
-    for prompt, target, reading in zip(PROMPTS, targets, together, strict=True):
+@pytest.mark.parametrize("architecture", ["llama", "gemma3"])
+def test_batched_readings_equal_one_prompt_at_a_time(architecture, monkeypatch):
+    """Batches of two neighbours in sorted order: 我喜欢喝茶。我喜欢喝 and 我喜欢喝茶。你呢 share the KV cache of
+    their first five tokens, the others only BOS's."""
+    monkeypatch.setattr(readout, "BATCH_ROWS", 2)
+    lens = LogitLens(ARCHITECTURES[architecture](), tiny_tokenizer())
+    prompts = [*PROMPTS, "我喜欢喝茶。我喜欢喝", "我喜欢喝茶。我喜欢", "我喜欢喝茶。你呢"]
+    targets = [[5, 9], [7, 11], [13, 17], [19, 23], [29, 31], [37, 41]]
+    together = lens.read(prompts, targets)
+    for prompt, target, reading in zip(prompts, targets, together, strict=True):
         alone = lens.read([prompt], [target])[0]
         np.testing.assert_allclose(reading.target_logprobs, alone.target_logprobs, atol=1e-5)
         np.testing.assert_allclose(reading.entropy_bits, alone.entropy_bits, atol=1e-5)

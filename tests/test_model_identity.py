@@ -32,7 +32,7 @@ def converter(monkeypatch):
     tokenizer into the folder with a source record, as `convert` does. `converter.version` goes into the
     safetensors header, so two versions give different bytes for the same weights, as a new transformers may."""
 
-    def convert(gguf_path, folder, source):
+    def convert(gguf_path, folder, source, progress=None):
         folder.mkdir(parents=True)
         model = tiny_llama()
         model.config.save_pretrained(folder)
@@ -56,8 +56,8 @@ def gguf_file(tmp_path, content: bytes):
 def test_the_gguf_sha256_is_the_identity_and_the_conversion_is_recorded_beside_it(tmp_path, cache, converter):
     path = gguf_file(tmp_path, b"GGUF one")
     description = load_scorer(f"gguf:{path}", lang="en").describe()
-    assert description["weights_sha256"] == {"model.gguf": hashlib.sha256(b"GGUF one").hexdigest()}
-    conversion = description["source"]["conversion"]
+    assert description.identity["weights_sha256"] == {"model.gguf": hashlib.sha256(b"GGUF one").hexdigest()}
+    conversion = description.details["source"]["conversion"]
     [folder] = (cache / "models").glob("gguf-*")
     converted = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
     assert conversion == {"folder": folder.name, "weights_sha256": {"model.safetensors": converted},
@@ -70,10 +70,11 @@ def test_two_conversions_of_one_gguf_give_one_model_fingerprint(tmp_path, cache,
     shutil.rmtree(next((cache / "models").glob("gguf-*")))
     converter.version = "6.0"
     second = load_scorer(f"gguf:{path}", lang="en").describe()
-    assert first["source"]["conversion"]["weights_sha256"] != second["source"]["conversion"]["weights_sha256"]
-    assert model_fingerprint(first) == model_fingerprint(second)
+    conversions = [d.details["source"]["conversion"]["weights_sha256"] for d in (first, second)]
+    assert conversions[0] != conversions[1]
+    assert model_fingerprint(first.to_dict()) == model_fingerprint(second.to_dict())
     other = load_scorer(f"gguf:{gguf_file(tmp_path, b'GGUF two')}", lang="en").describe()
-    assert model_fingerprint(other) != model_fingerprint(first)
+    assert model_fingerprint(other.to_dict()) != model_fingerprint(first.to_dict())
 
 
 def test_converter_versions_are_those_of_the_running_packages():

@@ -8,6 +8,7 @@ from test_ngram_data import KENLM, sentences
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.ngram import load_ngram, train_ngram
+from bilingual_lm.ngram.arpa_text import shortest_float32
 
 
 @pytest.fixture(scope="module")
@@ -15,23 +16,38 @@ def corpus():
     return sentences("zh.train.txt")[:500]
 
 
-def assert_same_model(a, b):
+def assert_same_model(a, b, dtype=np.float64):
     assert a.vocab == b.vocab and a.order == b.order and a.smoothing == b.smoothing
     assert a.is_probability == b.is_probability and a.missing_backoff == b.missing_backoff
     for n in range(a.order):
         assert np.array_equal(a.keys[n], b.keys[n])
-        assert np.array_equal(a.prob[n], b.prob[n])
-        assert np.array_equal(a.backoff[n], b.backoff[n])
+        assert np.array_equal(a.prob[n].astype(dtype), b.prob[n].astype(dtype))
+        assert np.array_equal(a.backoff[n].astype(dtype), b.backoff[n].astype(dtype))
 
 
 @pytest.mark.parametrize("smoothing", ["mle", "wb", "kn", "stupid"])
-def test_arpa_written_and_read_back_changes_nothing(tmp_path, corpus, smoothing):
+def test_arpa_written_and_read_back_keeps_every_value_at_float32(tmp_path, corpus, smoothing):
+    # ARPA holds KenLM's precision: each value's float32 rounding, exactly
     model = train_ngram(corpus, 3, smoothing)
     model.save_arpa(tmp_path / "m.arpa")
     again = load_ngram(tmp_path / "m.arpa")
-    assert_same_model(model, again)
+    assert_same_model(model, again, np.float32)
     test = sentences("zh.test.txt")
-    assert np.array_equal(model.score_sentences(test).logprobs, again.score_sentences(test).logprobs)
+    assert np.allclose(model.score_sentences(test).logprobs, again.score_sentences(test).logprobs, rtol=1e-6)
+    again.save_arpa(tmp_path / "again.arpa")
+    assert (tmp_path / "again.arpa").read_bytes() == (tmp_path / "m.arpa").read_bytes()
+
+
+def test_arpa_numbers_are_the_shortest_decimals_of_their_float32():
+    # the reference: numpy's Dragon4 shortest-unique digits of each float32, written positionally
+    rng = np.random.default_rng(0)
+    values = np.concatenate([-rng.exponential(2, 20_000), -(10 ** rng.uniform(-11, 1.9, 20_000)),
+                             rng.normal(0, 1, 5_000), [0.0, -0.5, 1.0, -1.0, -10.0, -98.5, 3e11, -2e-12]])
+    buffer, starts, lengths = shortest_float32(values)
+    ours = [buffer[a:a + b].tobytes().decode() for a, b in zip(starts.tolist(), lengths.tolist(), strict=True)]
+    assert ours == [np.format_float_positional(np.float32(v), unique=True, trim="-") for v in values]
+    buffer, starts, lengths = shortest_float32(np.array([-np.inf]))
+    assert buffer[starts[0]:starts[0] + lengths[0]].tobytes() == b"-99"
 
 
 @pytest.mark.parametrize("smoothing", ["mle", "addk", "wb", "kn", "stupid"])
@@ -49,14 +65,15 @@ def test_stupid_backoff_keeps_alpha_for_unstored_contexts_through_arpa(tmp_path,
     again = load_ngram(tmp_path / "m.arpa")
     assert not again.is_probability
     # an unknown context word: S(w | <unk>) = α · S(w)
-    assert again.logprob("。", ["zzz"]) == pytest.approx(math.log(0.25) + again.logprob("。", []), abs=1e-12)
+    # (the back-off weights of stored contexts are float32 in ARPA, as α of <unk> is here)
+    assert again.logprob("。", ["zzz"]) == pytest.approx(math.log(0.25) + again.logprob("。", []), abs=1e-7)
 
 
 def test_mle_zero_probabilities_survive_arpa_as_minus_99(tmp_path):
     model = train_ngram([["a", "b"], ["a", "a"], ["b"]], 2, "mle")
     model.save_arpa(tmp_path / "m.arpa")
     text = (tmp_path / "m.arpa").read_text(encoding="utf-8")
-    assert "-99.0\t<unk>" in text
+    assert "-99\t<unk>" in text
     assert load_ngram(tmp_path / "m.arpa").logprob("a", ["b"]) == -math.inf
 
 

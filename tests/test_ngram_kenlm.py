@@ -1,5 +1,6 @@
 """Agreement with KenLM: our modified Kneser-Ney against lmplz + query, and KenLM's own ARPA files."""
 
+import gzip
 import math
 
 import numpy as np
@@ -74,6 +75,15 @@ def test_kenlm_arpa_written_and_read_back_is_unchanged(tmp_path):
         assert np.array_equal(again.backoff[n], model.backoff[n])
     again.save_arpa(tmp_path / "copy2.arpa")
     assert (tmp_path / "copy2.arpa").read_bytes() == (tmp_path / "copy.arpa").read_bytes()
+
+
+def test_kenlm_arpa_written_by_us_has_kenlm_own_lines(tmp_path):
+    # lmplz writes float32 values by their shortest decimals, as we do: every n-gram line comes back
+    # character for character (only the order of the lines within a section may differ)
+    load_ngram(KENLM / "zh.o3.arpa.gz").save_arpa(tmp_path / "copy.arpa")
+    kenlm_lines = gzip.open(KENLM / "zh.o3.arpa.gz", "rt", encoding="utf-8").read().split("\n")
+    our_lines = (tmp_path / "copy.arpa").read_text(encoding="utf-8").split("\n")
+    assert sorted(line for line in our_lines if "\t" in line) == sorted(line for line in kenlm_lines if "\t" in line)
 
 
 def test_our_arpa_follows_kenlm_format_rules(tmp_path):

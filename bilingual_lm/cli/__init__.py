@@ -21,6 +21,7 @@ COMMANDS = {
     "eval": "bilingual_lm.cli.eval:eval_command",
     "notes": "bilingual_lm.cli.notes:notes",
     "cache": "bilingual_lm.cli.cache:cache",
+    "lens": "bilingual_lm.cli.lens:lens",
 }
 
 

@@ -61,4 +61,4 @@ def _show(entries: list[Entry], output_format: str, *, removed: bool, dry_run: b
     for entry in entries:
         used = time.strftime("%Y-%m-%d %H:%M", time.gmtime(entry.last_used))
         table.add_row(entry.name, entry.kind, decimal(entry.bytes), used, entry.detail)
-    Console().print(table)
+    Console(markup=False).print(table)

@@ -42,9 +42,9 @@ def _list_tasks(tasks_dir: str | None) -> None:
     for task in load_tasks(names, tasks_dir=tasks_dir):
         default = str(default_suite.get(task.name, "–"))
         table.add_row(task.name, task.kind, str(len(task.items)), default, task.group, task.description)
-    console = Console()
+    console = Console(markup=False)  # descriptions come from task files: never rich markup
     if not console.is_terminal:
-        console = Console(width=max(console.width, 160))
+        console = Console(width=max(console.width, 160), markup=False)
     console.print(table)
 
 
@@ -84,6 +84,7 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
         return
     from rich.console import Console
 
+    from bilingual_lm.cli.progress import rich_progress
     from bilingual_lm.eval import distributed, report
     from bilingual_lm.eval.evaluate import evaluate, parse_langs, runnable_tasks
     from bilingual_lm.eval.loader import load_tasks
@@ -96,27 +97,29 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
         raise InputError("no task to run")
     output = Path(output_dir) if output_dir else default_output_dir(model)
     group = distributed.process_group()
-    options = {"lang": "auto"}
+    options = {"lang": "auto", "progress": rich_progress}
     if group.device(device):
         options["device"] = group.device(device)
     if batch_size:
         options["batch_size"] = batch_size
-    stderr = Console(stderr=True)
+    stderr = Console(stderr=True, markup=False)
     for note in notes:
-        stderr.print(f"blm: note: {note}", highlight=False)
+        stderr.print(f"blm: note: {note}", highlight=False, markup=False)
     loading = time.perf_counter()
     scorer = load_scorer(model, **options)
     load_seconds = time.perf_counter() - loading
     try:
         results = evaluate(
             scorer, selected, langs, model_spec=model, output_dir=output, seed=seed, n_bootstrap=bootstrap,
-            limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=True,
+            limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=rich_progress,
             notes=notes, load_seconds=load_seconds, group=group,
         )
     finally:
         distributed.leave(group)
     if results is None:
         return
+    for note in results["notes"][len(notes):]:  # what the run found (a damaged cache row, ...)
+        stderr.print(f"blm: note: {note}", highlight=False, markup=False)
     report.print_summary(results)
     click.echo(f"results: {output}/ (results.json, samples.jsonl, report.md, plots)", err=True)
 

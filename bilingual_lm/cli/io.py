@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.textfile import read_text_file
+from bilingual_lm.textfile import read_text_file, text_lines
 
 
 def read_stdin() -> str:
@@ -20,15 +20,17 @@ def read_stdin() -> str:
 def gather_texts(texts: tuple[str, ...], files: tuple[str, ...]) -> list[str]:
     """Texts from arguments, else from files (one text per non-empty line), else stdin lines.
 
-    Every text must hold something other than whitespace.
+    Every text must hold something other than whitespace; files or stdin without any text are refused.
     """
     gathered = list(texts)
     for path in files:
-        gathered += [line for line in read_text_file(path).splitlines() if line.strip()]
+        gathered += [line for line in text_lines(read_text_file(path)) if line.strip()]
     if not texts and not files:
-        gathered = [line for line in read_stdin().splitlines() if line.strip()]
+        gathered = [line for line in text_lines(read_stdin()) if line.strip()]
         if not gathered:
             raise InputError("no text given (pass TEXT arguments, --file, or text on stdin)")
+    if not gathered:
+        raise InputError(f"no text in {', '.join(files)} (every line is empty or whitespace)")
     for text in gathered:
         if not text.strip():
             raise InputError("empty or whitespace-only text")

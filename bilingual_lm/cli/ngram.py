@@ -31,9 +31,11 @@ def ngram() -> None:
 def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, output, progress):
     """Train on CORPUS files (UTF-8, one sentence per line; <s> and </s> are added to each line)."""
     from bilingual_lm.cli.io import read_text_file
+    from bilingual_lm.cli.progress import rich_progress
     from bilingual_lm.ngram import train_ngram
     from bilingual_lm.ngram.train import check_options
     from bilingual_lm.segment.base import get_segmenter
+    from bilingual_lm.textfile import text_lines
 
     check_options(order, smoothing, k, alpha)
     native = Path(output).suffix == ".blm"
@@ -42,13 +44,14 @@ def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, outpu
     segmenter = get_segmenter(lang)
     vocab = None
     if vocab_file is not None:
-        vocab = [w.strip() for w in read_text_file(vocab_file).splitlines() if w.strip()]
-    lines = [line for path in corpus for line in read_text_file(path).splitlines() if line.strip()]
+        vocab = [w.strip() for w in text_lines(read_text_file(vocab_file)) if w.strip()]
+    lines = [line for path in corpus for line in text_lines(read_text_file(path)) if line.strip()]
     if not lines:
         raise InputError("the corpus has no text")
-    sentences = [[t.text for t in segmenter.segment(line)] for line in _tracked(lines, progress)]
+    words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])
+    sentences = list(map(words, _tracked(lines, progress)))
     model = train_ngram(sentences, order, smoothing, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
-                        progress=progress)
+                        progress=rich_progress if progress else None)
     if native:
         model.save(output)
     else:

@@ -36,24 +36,30 @@ from bilingual_lm.score.registry import load_scorer
 )
 @click.option("--device", default=None, help="cpu, cuda, mps [default: automatic].")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
-def score(texts, model, lang, context, files, output_format, device, batch_size):
+@click.option("--max-chars", type=click.IntRange(min=1), default=None,
+              help="Longest text (with its context) a Transformer scores [default: 20000]; n-grams have no limit.")
+def score(texts, model, lang, context, files, output_format, device, batch_size, max_chars):
     """Score TEXTS (or lines of --file, or stdin): p(S) = p(w1) p(w2|w1) ... p(wn|w1...wn-1)."""
+    from bilingual_lm.cli.progress import rich_progress
     from bilingual_lm.errors import InputError
     from bilingual_lm.segment import segmenter_names
 
     if lang not in segmenter_names():
         raise InputError(f"unknown --lang {lang!r}; choose one of {', '.join(segmenter_names())}")
     inputs = gather_texts(texts, files)
-    options = {"lang": lang}
+    options = {"lang": lang, "progress": rich_progress}
     if device:
         options["device"] = device
+    if max_chars:
+        options["max_chars"] = max_chars
     scorer = load_scorer(model, **options)
     results = scorer.score(
-        inputs, [context] * len(inputs) if context else None, batch_size=batch_size, progress=len(inputs) > 1
+        inputs, [context] * len(inputs) if context else None, batch_size=batch_size,
+        progress=rich_progress if len(inputs) > 1 else None,
     )
     if output_format == "json":
         json.dump(
-            {"model": scorer.describe(), "results": [r.to_dict() for r in results]},
+            {"model": scorer.describe().to_dict(), "results": [r.to_dict() for r in results]},
             sys.stdout,
             ensure_ascii=False,
             indent=2,
@@ -62,7 +68,7 @@ def score(texts, model, lang, context, files, output_format, device, batch_size)
     elif output_format == "tsv":
         write_tsv(results)
     else:
-        console = Console()
+        console = Console(markup=False)  # texts and tokens are the user's: never rich markup
         for result in results:
             print_breakdown(console, result)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bilingual_lm.eval import choice, metrics, stats
+from bilingual_lm.eval import choice, layers, metrics, stats
 from bilingual_lm.eval.bootstrap import Bootstrap
 
 PARALLEL_METRICS = ("bits", "bits_per_char", "bits_per_byte")
@@ -88,6 +88,8 @@ def summarize(records: Sequence[dict], langs: Sequence[str], n_bootstrap: int, s
         boot = Bootstrap(len(_item_order(rows)), n_bootstrap, seed, key=task)
         if kind == "choice":
             result[task] = {"kind": kind, **choice.summarize_choice(rows, langs, boot, seed)}
+        elif kind == "lens":
+            result[task] = {"kind": kind, **layers.summarize_lens(rows, n_bootstrap, seed, task)}
         else:
             result[task] = {"kind": kind, **SUMMARIZERS[kind](rows, langs, boot)}
     adjust_family(result)

@@ -18,6 +18,7 @@ from bilingual_lm.eval import aggregate, distributed, results, runner
 from bilingual_lm.eval.cache import RequestCache, default_cache_path, model_fingerprint
 from bilingual_lm.eval.outdir import OutputDir
 from bilingual_lm.eval.task import Task
+from bilingual_lm.progress import Progress
 from bilingual_lm.provenance import package_versions, provenance
 from bilingual_lm.score.base import Scorer
 
@@ -50,7 +51,7 @@ def runnable_tasks(tasks: Sequence[Task], langs: Sequence[str], explicit: bool) 
     for task in tasks:
         if not runner.task_languages(task, langs):
             message = f"task {task.name} is written in {', '.join(task.languages)}, not in --lang {','.join(langs)}"
-        elif task.kind == "choice" and not runner.task_conditions(task, langs):
+        elif task.kind in ("choice", "lens") and not runner.task_conditions(task, langs):
             pairs = ", ".join(f"{p}->{a}" for p, a in task.conditions)
             message = f"task {task.name} has only cross-lingual conditions ({pairs}) and needs --lang zh,en"
         else:
@@ -82,7 +83,7 @@ def evaluate(
     batch_size: int | None = None,
     cache_path: str | Path | None | bool = True,
     overwrite: bool = False,
-    progress: bool = False,
+    progress: Progress | None = None,
     notes: Sequence[str] = (),
     load_seconds: float | None = None,
     group: distributed.ProcessGroup | None = None,
@@ -94,7 +95,7 @@ def evaluate(
     started = time.perf_counter()
     group = group or distributed.ProcessGroup()
     tasks = limit_tasks(tasks, limit)
-    description = scorer.describe()
+    description = scorer.describe().to_dict()
     fingerprint = model_fingerprint(description)
     task_records = {task.name: results.task_record(task) for task in tasks}
     identity = {
@@ -115,10 +116,13 @@ def evaluate(
     score_start = time.perf_counter()
     try:
         mine = runner.run_units(scorer, group.shard(units), cache, seed=seed, batch_size=batch_size,
-                                progress=progress and group.is_main)
+                                progress=progress if group.is_main else None)
     finally:
         cache.close()
     score_seconds = time.perf_counter() - score_start
+    if cache.corrupt:
+        notes = [*notes, f"request cache {cache.path}: {cache.corrupt} answer(s) failed their checksum (damaged "
+                         "on disk) and were scored again"]
     records = distributed.gather_records(mine, group)
     if records is None:
         return None
@@ -132,9 +136,9 @@ def evaluate(
         "run": identity,
         "model": {
             "spec": model_spec,
-            "name": getattr(scorer, "name", None),
+            "name": scorer.name,
             "fingerprint": fingerprint,
-            "is_probability": getattr(scorer, "is_probability", None),
+            "is_probability": scorer.is_probability,
             "describe": description,
         },
         "device": description.get("device"),

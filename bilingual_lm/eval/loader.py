@@ -34,7 +34,7 @@ from bilingual_lm.eval.task import Candidate, Item, Task
 
 BUILTIN_TASKS_DIR = Path(__file__).parent / "tasks"
 FORMAT_VERSION = 1
-KINDS = ("choice", "parallel", "open")
+KINDS = ("choice", "parallel", "open", "lens")
 SUITES = ("default", "all")
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 
@@ -53,7 +53,7 @@ _TOP_LEVEL = {
     "concepts": False,
     "items": True,
 }  # field -> required
-_ITEM_FIELDS = {"id", "slots", "candidates", "gold", "meta"}
+_ITEM_FIELDS = {"id", "slots", "candidates", "gold", "answer", "meta"}
 TEMPLATE_KEYS = ("prompt", "neutral", "joiner")  # neutral: PMI's prompt; joiner: prompt->answer text
 
 
@@ -225,6 +225,30 @@ def _check_templates(check: _Checker, data: dict, languages: tuple[str, ...]) ->
     return templates, first
 
 
+def _check_lens_prompts(check: _Checker, data: dict, conditions: tuple[tuple[str, str], ...]) -> tuple[dict, set[str]]:
+    """A lens task's templates.prompt: 'P->A' -> the prompt for each condition, all with the same placeholders
+    (filled with the prompt language's slot values)."""
+    templates = check.mapping(data["templates"], "templates")
+    for key in templates:
+        if key != "prompt":
+            check.fail(f"templates.{key}", "unknown template (a lens task has one: prompt)")
+    prompt = check.mapping(templates.get("prompt"), "templates.prompt")
+    pairs = [f"{p}->{a}" for p, a in conditions]
+    for key in prompt:
+        if key not in pairs:
+            check.fail(f"templates.prompt.{key}", f"is not one of the task's conditions ({', '.join(pairs)})")
+    fields = []
+    for pair in pairs:
+        if pair not in prompt:
+            check.fail("templates.prompt", f"has no '{pair}' (a lens task gives the prompt of each condition)")
+        where = f"templates.prompt.{pair}"
+        fields.append(_placeholders(check, check.text(prompt[pair], where), where))
+        if fields[-1] != fields[0]:
+            check.fail(where, f"has placeholders {_braced(fields[-1])} but {pairs[0]} has "
+                       f"{_braced(fields[0])}")
+    return templates, fields[0]
+
+
 def _check_joiners(check: _Checker, joiners: dict, languages: tuple[str, ...]) -> None:
     """templates.joiner: 'P->A' -> the text between a prompt in P and an answer in A, for every pair."""
     pairs = [f"{p}->{a}" for p in languages for a in languages]
@@ -264,6 +288,7 @@ def _check_item(
     slot_names: set[str],
     templates: dict,
     concepts: dict[str, Candidate],
+    conditions: tuple[tuple[str, str], ...] = (),
 ) -> Item:
     field = f"items[{index}]"
     raw = check.mapping(raw, field)
@@ -281,10 +306,14 @@ def _check_item(
         if name not in slot_names:
             check.fail(f"{field}.slots.{name}", f"is not a placeholder of the prompt template ({_braced(slot_names)})")
     values = {name: check.per_language(slots[name], f"{field}.slots.{name}", languages) for name in slots}
+    meta = check.mapping(raw.get("meta", {}), f"{field}.meta")
+    if kind == "lens":
+        return _lens_item(check, raw, field, item_id, values, templates, conditions, languages, meta)
     prompts = {
         lang: templates["prompt"][lang].format_map({name: values[name][lang] for name in values}) for lang in languages
     }
-    meta = check.mapping(raw.get("meta", {}), f"{field}.meta")
+    if "answer" in raw:
+        check.fail(f"{field}.answer", f"only lens tasks have answer (this task is '{kind}')")
     if kind != "choice":
         for key in ("candidates", "gold"):
             if key in raw:
@@ -321,6 +350,22 @@ def _check_item(
     return Item(id=item_id, prompts=prompts, candidates=candidates, gold=gold, meta=meta)
 
 
+def _lens_item(check: _Checker, raw: dict, field: str, item_id: str, values: dict, templates: dict,
+               conditions: tuple[tuple[str, str], ...], languages: tuple[str, ...], meta: dict) -> Item:
+    """A lens item: its prompt per condition ('P->A', slots in P) and its one-word answer per language."""
+    for key in ("candidates", "gold"):
+        if key in raw:
+            check.fail(f"{field}.{key}", f"only choice tasks have {key} (this task is 'lens')")
+    if "answer" not in raw:
+        check.fail(field, "has no answer (a lens item gives its answer in each language)")
+    answers = check.per_language(raw["answer"], f"{field}.answer", languages)
+    prompts = {
+        f"{p}->{a}": templates["prompt"][f"{p}->{a}"].format_map({name: values[name][p] for name in values})
+        for p, a in conditions
+    }
+    return Item(id=item_id, prompts=prompts, answers=dict(answers), meta=meta)
+
+
 def load_task_file(path: str | Path) -> Task:
     """Read and validate one task file; every problem raises `InputError` naming the file and field."""
     path = Path(path)
@@ -354,21 +399,26 @@ def load_task_file(path: str | Path) -> Task:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             check.fail("default_limit", f"must be a positive whole number, got {limit!r}")
     languages = _check_languages(check, data, kind)
-    templates, slot_names = _check_templates(check, data, languages)
-
     conditions: tuple[tuple[str, str], ...] = ()
     concepts: dict[str, Candidate] = {}
+    if kind == "lens":
+        if "conditions" not in data:
+            check.fail("conditions", "is missing (a lens task lists its prompt->answer conditions)")
+        conditions = _check_conditions(check, data, languages)
+        templates, slot_names = _check_lens_prompts(check, data, conditions)
+    else:
+        templates, slot_names = _check_templates(check, data, languages)
     if kind == "choice":
         concepts = _check_concepts(check, data, languages)
         if "conditions" in data:
             conditions = _check_conditions(check, data, languages)
-    else:
+    elif kind != "lens":
         for key in ("concepts", "conditions"):
             if key in data:
                 check.fail(key, f"only choice tasks have {key} (this task is '{kind}')")
 
     items = [
-        _check_item(check, raw, index, kind, languages, slot_names, templates, concepts)
+        _check_item(check, raw, index, kind, languages, slot_names, templates, concepts, conditions)
         for index, raw in enumerate(check.sequence(data["items"], "items"))
     ]
     first_index: dict[str, int] = {}

@@ -13,11 +13,12 @@ Conventions (recorded in every results.json under `conventions`):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
+
+from bilingual_lm.segment.script import SCRIPTS, TEXT_UNIT, token_script
 
 ECE_BINS = 10
 
@@ -104,14 +105,9 @@ def correct_overlap(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> dic
     }
 
 
-# Word units for the diversity figures: each Han character, each run of Latin letters/digits/apostrophes,
-# each other non-space character.
-_UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9\u00c0-\u024f']+|\S")
-
-
 def text_units(text: str) -> list[str]:
     """The units that distinct-n and type/token count (English lower-cased)."""
-    return [unit.lower() for unit in _UNIT.findall(text)]
+    return [unit.lower() for unit in TEXT_UNIT.findall(text)]
 
 
 def distinct_n(texts: Sequence[str], n: int) -> float:
@@ -129,40 +125,7 @@ def type_token_ratio(texts: Sequence[str]) -> float:
     return len(set(units)) / len(units) if units else float("nan")
 
 
-def _is_han(char: str) -> bool:
-    code = ord(char)
-    return (
-        0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
-        or 0x20000 <= code <= 0x2FFFF
-    )
-
-
-def _is_latin(char: str) -> bool:
-    return ("A" <= char <= "Z") or ("a" <= char <= "z") or ("\u00c0" <= char <= "\u024f" and char.isalpha())
-
-
-_SPECIAL_TOKEN = re.compile(r"^<[^<>\s]+>$")  # <0xE4>, <unk>, </s>, <eos>, ...
-
-SCRIPTS = ("han", "latin", "other")
 SCRIPT_OF_LANG = {"zh": "han", "en": "latin"}
-
-
-@cache
-def token_script(token: str) -> str:
-    """'han' if the token holds Han characters and no Latin letters, 'latin' the reverse, else 'other'.
-
-    Special and byte-fallback tokens (<unk>, </s>, <0xE4>), punctuation, digits, whitespace and mixed
-    tokens are 'other'.
-    """
-    if _SPECIAL_TOKEN.match(token):
-        return "other"
-    han = any(_is_han(char) for char in token)
-    latin = any(_is_latin(char) for char in token)
-    if han and not latin:
-        return "han"
-    if latin and not han:
-        return "latin"
-    return "other"
 
 
 @lru_cache(maxsize=4)

@@ -100,6 +100,47 @@ def entropy_by_language(results: dict, records: list[dict], path: Path, norm: st
     return True
 
 
+def _lens_conditions(results: dict) -> dict[str, dict[str, dict]]:
+    """condition -> {lens task: its first-token summary} for the lens tasks of the results."""
+    found: dict[str, dict[str, dict]] = {}
+    for name, task in results["metrics"].items():
+        if task["kind"] == "lens":
+            for condition, by_set in task["conditions"].items():
+                if "p_zh" in by_set["first_token"]:
+                    found.setdefault(condition, {})[name] = by_set["first_token"]
+    return found
+
+
+def lens_plot_names(results: dict) -> list[str]:
+    return [f"lens_{condition.replace('->', '-')}.png" for condition in _lens_conditions(results)]
+
+
+def lens_curves(summaries: dict[str, dict], condition: str, path: Path) -> None:
+    """One panel per lens task: p(zh) and p(en) against layer with 95% CI bands, the entropy on a second axis."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4.2 * len(summaries), 3.4), layout="tight")
+    for axes, (name, summary) in zip(figure.subplots(1, len(summaries), squeeze=False)[0], summaries.items(),
+                                     strict=True):
+        states = range(len(summary["p_zh"]))
+        for key, label, color in (("p_zh", "p(zh answer)", "tab:blue"), ("p_en", "p(en answer)", "tab:orange")):
+            means = [e["mean"] for e in summary[key]]
+            low, high = zip(*[e["ci"] or (e["mean"], e["mean"]) for e in summary[key]], strict=True)
+            axes.plot(states, means, color=color, label=label)
+            axes.fill_between(states, low, high, color=color, alpha=0.25, linewidth=0)
+        axes.set_ylim(0, 1)
+        axes.set_xlabel("layer (0 = embeddings)")
+        axes.set_ylabel("probability")
+        axes.set_title(f"{name}, {condition.replace('->', '→')} (n={summary['n']})", fontsize="medium")
+        entropy = axes.twinx()
+        entropy.plot(states, [e["mean"] for e in summary["entropy_bits"]], color="0.4", linestyle="--",
+                     label="entropy (bits)")
+        entropy.set_ylabel("entropy (bits)", color="0.4")
+        lines = axes.get_legend_handles_labels()[0] + entropy.get_legend_handles_labels()[0]
+        axes.legend(lines, [line.get_label() for line in lines], fontsize="small", loc="upper left")
+    _save(figure, path)
+
+
 def write_plots(path: Path, results: dict, records: list[dict]) -> list[str]:
     """Write the plots that the results allow; returns their file names."""
     norm = results["conventions"]["primary_scoring_rule"]
@@ -111,4 +152,7 @@ def write_plots(path: Path, results: dict, records: list[dict]) -> list[str]:
         written.append("js_divergence.png")
     if entropy_by_language(results, records, path / "entropy_by_language.png", norm):
         written.append("entropy_by_language.png")
+    for (condition, summaries), name in zip(_lens_conditions(results).items(), lens_plot_names(results), strict=True):
+        lens_curves(summaries, condition, path / name)
+        written.append(name)
     return written

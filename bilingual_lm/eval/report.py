@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from bilingual_lm.atomic import atomic_write
+from bilingual_lm.eval.plots import lens_plot_names
 from bilingual_lm.eval.report_tables import findings, number, summary_tables
+from bilingual_lm.markdown import escape
 
 REPORT = "report.md"
 HOW_TO_READ = ("How to read this report: every choice figure is given under four scoring rules (sum, per token, "
@@ -37,18 +39,19 @@ def _header(results: dict) -> list[str]:
 def render_markdown(results: dict) -> str:
     """report.md: the header, the tables, the conventions and the plots."""
     lines = ["# blm eval report", ""]
-    lines += [f"- {line}" for line in _header(results)] + ["", HOW_TO_READ, "", "## Findings", ""]
-    lines += [f"- {line}" for line in findings(results)] + [""]
-    for table in summary_tables(results):
-        lines += [f"## {table.title}", "", "| " + " | ".join(table.headers) + " |",
+    lines += [f"- {escape(line)}" for line in _header(results)] + ["", HOW_TO_READ, "", "## Findings", ""]
+    lines += [f"- {escape(line)}" for line in findings(results)] + [""]
+    for table in summary_tables(results):  # every cell and line escaped: task text and model strings are the user's
+        lines += [f"## {escape(table.title)}", "", "| " + " | ".join(map(escape, table.headers)) + " |",
                   "|" + "---|" * len(table.headers)]
-        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows]
+        lines += ["| " + " | ".join(map(escape, row)) + " |" for row in table.rows]
         lines.append("")
     lines += ["## Conventions", ""]
     for key, value in results["conventions"].items():
-        lines.append(f"- **{key}**: {value}")
+        lines.append(f"- **{escape(key)}**: {escape(value)}")
     lines += ["", "## Plots", ""]
-    for name in ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png"):
+    plots = ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png", *lens_plot_names(results))
+    for name in plots:
         lines.append(f"![{name}]({name})")
     return "\n".join(lines) + "\n"
 
@@ -60,9 +63,9 @@ def write_report(path: Path, results: dict) -> None:
 
 def print_summary(results: dict, console: Console | None = None) -> None:
     """The terminal summary: the header lines and each table."""
-    console = console or Console()
+    console = console or Console(markup=False)  # task text and model strings are the user's
     if not console.is_terminal:
-        console = Console(file=console.file, width=max(console.width, 200))
+        console = Console(file=console.file, width=max(console.width, 200), markup=False)
     for line in _header(results):
         console.print(line, highlight=False)
     for line in findings(results):

@@ -142,8 +142,77 @@ def summary_tables(results: dict, rule: str | None = None) -> list[Table]:
             if task["differences"]:
                 open_table.rows.append([name, str(task["n_items"]), f"Δ {diff}",
                                         *[with_ci(task["differences"][k], "diff", True) for k in names], ""])
-    tables = _choice_tables(results, rule, diff) + [parallel, open_table]
+    tables = _choice_tables(results, rule, diff) + [parallel, open_table, *_lens_tables(results)]
     return [table for table in tables if table.rows]
+
+
+LENS_COLUMNS = 19  # states shown per row at most (Gemma 3 270M has 19: all of them)
+LENS_ROWS = (("p(zh)", "p_zh"), ("p(en)", "p_en"), ("entropy (bits)", "entropy_bits"), ("Han mass", "han_mass"),
+             ("Latin mass", "latin_mass"))
+
+
+def shown_states(count: int) -> list[int]:
+    """The states a lens table shows: all of them, or evenly spaced ones with the first and the last."""
+    if count <= LENS_COLUMNS:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (LENS_COLUMNS - 1)) for i in range(LENS_COLUMNS)})
+
+
+def _lens_tables(results: dict) -> list[Table]:
+    counts = Table("Logit lens: items kept by the first-token rule", ["task", "items", "kept", "dropped (join)",
+                   "dropped (shared first token)", "single-token in both languages"], [])
+    curves: list[Table] = []
+    for name, task in results["metrics"].items():
+        if task["kind"] != "lens":
+            continue
+        counts.rows.append([name, str(task["n_items"]), str(task["kept"]), str(task["dropped"]["join"]),
+                            str(task["dropped"]["shared"]), str(task["single_token_items"])])
+        for item_set in ("first_token", "single_token"):
+            states = next((len(c[item_set]["p_zh"]) for c in task["conditions"].values() if "p_zh" in c[item_set]), 0)
+            table = Table(f"Logit lens, {name} ({item_set.replace('_', '-')} items): mean per layer "
+                          "(0 = embeddings; 95% CI in results.json)", ["condition", "n", "",
+                          *map(str, shown_states(states))], [])
+            for condition, by_set in task["conditions"].items():
+                summary = by_set[item_set]
+                for label, key in LENS_ROWS if "p_zh" in summary else ():
+                    table.rows.append([arrow(condition), str(summary["n"]), label,
+                                       *[number(summary[key][s]["mean"], 2) for s in shown_states(states)]])
+            curves.append(table)
+    return [counts, *curves]
+
+
+def lens_findings(results: dict) -> list[str]:
+    """Per lens task and condition, the layers where p(en) − p(zh) excludes 0, under both item sets."""
+    lines = []
+    for name, task in results["metrics"].items():
+        if task["kind"] != "lens":
+            continue
+        for condition, by_set in task["conditions"].items():
+            found = {item_set: _layers_where(by_set[item_set]) for item_set in ("first_token", "single_token")}
+            same = "the same under single-token items" if found["first_token"] == found["single_token"] else (
+                f"single-token items: en ahead at {found['single_token'][0]}, zh ahead at {found['single_token'][1]}")
+            lines.append(f"Lens {name} {arrow(condition)}: p(en) > p(zh) (95% CI) at layers {found['first_token'][0]};"
+                         f" p(zh) > p(en) at {found['first_token'][1]} ({same}).")
+    return lines
+
+
+def _layers_where(summary: dict) -> tuple[str, str]:
+    ahead = {True: [], False: []}
+    for state, entry in enumerate(summary.get("en_minus_zh", [])):
+        if entry["ci"] and (entry["ci"][0] > 0 or entry["ci"][1] < 0):
+            ahead[entry["ci"][0] > 0].append(state)
+    return _ranges(ahead[True]), _ranges(ahead[False])
+
+
+def _ranges(states: list[int]) -> str:
+    """[3, 4, 5, 9] -> '3–5, 9'; [] -> 'none'."""
+    runs: list[list[int]] = []
+    for state in states:
+        if runs and state == runs[-1][-1] + 1:
+            runs[-1].append(state)
+        else:
+            runs.append([state])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "none"
 
 
 def findings(results: dict) -> list[str]:
@@ -168,5 +237,7 @@ def findings(results: dict) -> list[str]:
                 fragile.append(f"{name}: {a} vs {b} {robustness.describe(verdict)}.")
         if "decomposition" in task:
             effects.append(f"{name} (2×2): {task['decomposition']['sentence']}")
+    if not any(task["kind"] == "choice" for task in results["metrics"].values()):
+        return lens_findings(results)
     robust = [f"Robust: {line}" for line in robust] or ["Robust: no zh−en accuracy difference holds under every rule."]
-    return robust + effects + [f"Not a finding: {line}" for line in fragile]
+    return robust + effects + [f"Not a finding: {line}" for line in fragile] + lens_findings(results)

@@ -2,17 +2,19 @@
 
 A *unit* is one item under one condition; it becomes one line of samples.jsonl:
 
-* choice: (prompt language, answer language); `scorer.score_candidates(prompt, answers)` gives
+* choice: (prompt language, answer language); `scorer.score_candidates` gives
   log p(answer | prompt) for each candidate. One request serves every answer language of a prompt (the
   candidates in each answer language, concatenated), so the prompt is computed once per item and prompt
   language, not once per condition;
 * parallel: one side (language) of a sentence pair; `scorer.score(texts)` gives its bits;
-* open: one prompt language; `scorer.next_token_distribution` gives the entropy and the mass per script,
-  and `scorer.sample` (seeded per item and language) the continuations whose diversity is measured.
+* open: one prompt language; `scorer.next_token_distributions` gives the entropy and the mass per script,
+  and `scorer.sample` (seeded per item and language) the continuations whose diversity is measured;
+* lens: (prompt language, answer language); the logit lens of the model's layers at the prompt's last token
+  (`eval.layers`: all waiting lens units go through the model in one call).
 
 Choice requests, open requests and parallel texts missing from the cache are answered in batches across
-items (`score_candidates_batch`, `next_token_distributions`, `sample_batch` where the scorer has them, else
-one request at a time); each request is cached as soon as its batch returns.
+items through the batch methods of the `Scorer` contract; each request is cached as soon as its batch
+returns. The first calls are small (`call_size`), so that a run killed early has saved as much as it loses.
 
 Units are numbered in a fixed order (tasks, items, conditions), so a data-parallel run can shard them by
 rank (whole requests at a time) and put the gathered records back in the same order as a single process.
@@ -21,19 +23,18 @@ rank (whole requests at a time) and put the gathered records back in the same or
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bilingual_lm.eval import metrics
+from bilingual_lm.eval import layers, metrics
 from bilingual_lm.eval.bootstrap import stable_seed
 from bilingual_lm.eval.cache import RequestCache
 from bilingual_lm.eval.task import Item, Task
-from bilingual_lm.score.base import Scorer
+from bilingual_lm.progress import Progress, report
+from bilingual_lm.score.base import CandidatesRequest, SampleRequest, Scorer
+from bilingual_lm.segment.script import is_cjk
 
 NUM_SAMPLES = 4  # sampled continuations per open prompt and language
 MAX_NEW_TOKENS = 12
@@ -41,6 +42,7 @@ TOP_TOKENS = 10  # the most probable next tokens kept in each open record
 PARALLEL_CHUNK = 32  # parallel texts scored (and cached) per call
 CHOICE_CHUNK = 32  # choice requests scored (and cached) per call
 OPEN_CHUNK = 16  # open units answered (and cached) per batched call
+LENS_CHUNK = 256  # lens units read (and cached) per call: their states share one pass of the head
 
 ANSWER_JOIN = (
     "prompt + answer, with one space between them when the prompt's last and the answer's first "
@@ -96,7 +98,7 @@ def plan_units(tasks: Sequence[Task], langs: Sequence[str]) -> list[Unit]:
     """Every unit of `tasks` in the fixed order: task, (its neutral prompt,) item, then condition."""
     units: list[Unit] = []
     for task in tasks:
-        if task.kind == "choice":
+        if task.kind in ("choice", "lens"):
             conditions = task_conditions(task, langs)
         else:
             conditions = [(lang, None) for lang in task_languages(task, langs)]
@@ -109,17 +111,13 @@ def plan_units(tasks: Sequence[Task], langs: Sequence[str]) -> list[Unit]:
     return units
 
 
-def _is_cjk(char: str) -> bool:
-    return metrics.token_script(char) == "han" or "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef"
-
-
 def join_answer(prompt: str, answer: str, joiner: str | None = None) -> str:
     """The continuation that follows `prompt` for `answer`: the task's joiner, else the ANSWER_JOIN rule."""
     if joiner is not None:
         return joiner + answer
     if not prompt or not answer or prompt[-1].isspace() or answer[0].isspace():
         return answer
-    if _is_cjk(prompt[-1]) or _is_cjk(answer[0]):
+    if is_cjk(prompt[-1]) or is_cjk(answer[0]):
         return answer
     return " " + answer
 
@@ -169,13 +167,6 @@ def choice_record(unit: Unit, prompt: str, answers: list[str], logprobs: list[fl
     }
 
 
-def continuation_tokens(scorer: Scorer, prompt: str, answers: list[str]) -> list[int]:
-    """How many tokens each answer takes as a continuation of `prompt` (the per-token rule's divisor)."""
-    if hasattr(scorer, "continuation_tokens"):
-        return list(scorer.continuation_tokens(prompt, answers))
-    return [score.n_tokens for score in scorer.score(answers, [prompt] * len(answers))]
-
-
 def parallel_record(unit: Unit, answer: dict) -> dict:
     return {**_base_record(unit), "text": unit.item.prompts[unit.prompt_lang], **answer}
 
@@ -218,7 +209,7 @@ def _next_token_summary(distribution) -> dict:
 
 def _choice_records(scorer: Scorer, group: list[Unit], request: dict, logprobs: list[float]) -> list[dict]:
     records, offset = [], 0
-    n_tokens = continuation_tokens(scorer, request["prompt"], request["candidates"])
+    [n_tokens] = scorer.continuation_tokens([CandidatesRequest(request["prompt"], tuple(request["candidates"]))])
     for unit in group:
         end = offset + len(unit.item.candidates)
         records.append(choice_record(unit, request["prompt"], request["candidates"][offset:end], logprobs[offset:end],
@@ -235,6 +226,7 @@ class _Scoring:
         self.pending_texts: list[tuple[Unit, dict]] = []  # parallel texts not in the cache yet
         self.pending_choices: list[tuple[list[Unit], dict]] = []  # choice requests not in the cache yet
         self.pending_opens: list[tuple] = []  # open units with a request not in the cache yet
+        self.pending_lens: list[tuple[Unit, dict]] = []  # lens units not in the cache yet
 
     def choice(self, group: list[Unit]) -> list[dict]:
         """The records if the request is cached; else none, and the request waits for `flush_choices`."""
@@ -246,14 +238,13 @@ class _Scoring:
         return _choice_records(self.scorer, group, request, logprobs)
 
     def flush_choices(self) -> list[dict]:
-        """Score the waiting choice requests in one batched call (a loop for scorers without one)."""
+        """Score the waiting choice requests in one batched call."""
         if not self.pending_choices:
             return []
         pending, self.pending_choices = self.pending_choices, []
-        if hasattr(self.scorer, "score_candidates_batch"):
-            answers = iter(self.scorer.score_candidates_batch([(r["prompt"], r["candidates"]) for _, r in pending]))
-        else:  # one request at a time, each cached as soon as it is answered
-            answers = (self.scorer.score_candidates(r["prompt"], r["candidates"]) for _, r in pending)
+        answers = self.scorer.score_candidates(
+            [CandidatesRequest(r["prompt"], tuple(r["candidates"])) for _, r in pending]
+        )
         records = []
         for (group, request), answer in zip(pending, answers, strict=True):
             logprobs = [float(x) for x in answer]
@@ -292,19 +283,13 @@ class _Scoring:
         return open_record(unit, summary, samples)
 
     def flush_opens(self) -> list[dict]:
-        """Answer the waiting open units' requests in one batched call each (a loop for other scorers)."""
+        """Answer the waiting open units' requests in one batched call each."""
         pending, self.pending_opens = self.pending_opens, []
         contexts = [next_request["context"] for _, next_request, summary, _, _ in pending if summary is None]
-        if hasattr(self.scorer, "next_token_distributions"):
-            distributions = iter(self.scorer.next_token_distributions(contexts) if contexts else [])
-        else:
-            distributions = (self.scorer.next_token_distribution(context) for context in contexts)
-        asks = [(r["context"], r["num_samples"], r["max_new_tokens"], r["seed"])
+        distributions = iter(self.scorer.next_token_distributions(contexts) if contexts else [])
+        asks = [SampleRequest(r["context"], r["num_samples"], r["max_new_tokens"], r["seed"])
                 for _, _, _, r, samples in pending if samples is None]
-        if hasattr(self.scorer, "sample_batch"):
-            sampled = iter(self.scorer.sample_batch(asks) if asks else [])
-        else:
-            sampled = (self.scorer.sample(*ask) for ask in asks)
+        sampled = iter(self.scorer.sample(asks) if asks else [])
         records = []
         for unit, next_request, summary, sample_request, samples in pending:
             if summary is None:
@@ -316,6 +301,35 @@ class _Scoring:
             records.append(open_record(unit, summary, samples))
         return records
 
+    def lens(self, unit: Unit) -> dict | None:
+        """The record if the lens request is cached; else None, and the unit waits for `flush_lens`."""
+        request = layers.lens_request(unit)
+        answer = self.cache.get(request)
+        if answer is None:
+            self.pending_lens.append((unit, request))
+            return None
+        return layers.lens_record(_base_record(unit), unit, answer)
+
+    def flush_lens(self) -> list[dict]:
+        """Read the waiting lens requests through the model's layers in one call; their records."""
+        if not self.pending_lens:
+            return []
+        pending, self.pending_lens = self.pending_lens, []
+        answers = layers.answer_requests(layers.lens_of(self.scorer), [request for _, request in pending])
+        records = []
+        for (unit, request), answer in zip(pending, answers, strict=True):
+            self.cache.put(request, answer)
+            records.append(layers.lens_record(_base_record(unit), unit, answer))
+        return records
+
+
+def call_size(largest: int, saved: int) -> int:
+    """Requests per model call: 1, then as many as are already saved, up to `largest` (1, 1, 2, 4, ...).
+
+    A kill loses at most the call in flight, which is never larger than the number of units already done.
+    """
+    return max(1, min(largest, saved))
+
 
 def run_units(
     scorer: Scorer,
@@ -324,42 +338,43 @@ def run_units(
     *,
     seed: int = 0,
     batch_size: int | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> list[dict]:
     """Score `units` (answers from the cache where it has them) and return one record per unit."""
     units = list(units)
     scoring = _Scoring(scorer, cache, seed, batch_size)
     records: dict[int, dict] = {}
-    columns = (TextColumn("[bold]eval[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
-        bar_id = bar.add_task("", total=len(units), rate="")
-        start = time.perf_counter()
+    with report(progress, "eval", len(units)) as advance:
 
         def done(new: list[dict], task: str | None) -> None:
             records.update((record["unit"], record) for record in new)
-            rate = (bar.tasks[0].completed + len(new)) / max(time.perf_counter() - start, 1e-9)
-            bar.update(bar_id, advance=len(new), description=task, rate=f"{rate:.1f} units/s")
+            advance(len(new), note=task)
 
         for _, group in itertools.groupby(units, key=lambda unit: unit.request):
             group = list(group)
             kind, task = group[0].task.kind, group[0].task.name
             if kind == "choice":
                 done(scoring.choice(group), task)
-                if len(scoring.pending_choices) >= CHOICE_CHUNK:
+                if len(scoring.pending_choices) >= call_size(CHOICE_CHUNK, len(records)):
                     done(scoring.flush_choices(), task)
             elif kind == "parallel":
                 record = scoring.parallel(group[0])
                 done([record] if record else [], task)
-                if len(scoring.pending_texts) >= PARALLEL_CHUNK:
+                if len(scoring.pending_texts) >= call_size(PARALLEL_CHUNK, len(records)):
                     done(scoring.flush_texts(), task)
             elif kind == "open":
                 record = scoring.open(group[0])
                 done([record] if record else [], task)
-                if len(scoring.pending_opens) >= OPEN_CHUNK:
+                if len(scoring.pending_opens) >= call_size(OPEN_CHUNK, len(records)):
                     done(scoring.flush_opens(), task)
+            elif kind == "lens":
+                record = scoring.lens(group[0])
+                done([record] if record else [], task)
+                if len(scoring.pending_lens) >= call_size(LENS_CHUNK, len(records)):
+                    done(scoring.flush_lens(), task)
             else:
                 raise ValueError(f"task {task}: unknown kind {kind!r}")
+        done(scoring.flush_lens(), None)
         done(scoring.flush_choices(), None)
         done(scoring.flush_opens(), None)
         done(scoring.flush_texts(), None)

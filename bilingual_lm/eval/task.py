@@ -10,6 +10,9 @@ Three kinds of task:
   the information cost (bits per character and per byte) of the two sides.
 * ``open``: each item is an open prompt per language; the eval reads the next-token distribution
   (entropy, language fidelity) and seeded samples (distinct-n, type/token).
+* ``lens``: each item has a prompt per condition (`Item.prompts` keyed ``"zh->en"``: the prompt in zh asking
+  for the answer in en) and a one-word answer per language (`Item.answers`); the eval reads, at every layer,
+  p(the answer's first token) in each language (`bilingual_lm.lens`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Item:
     prompts: dict[str, str]
     candidates: tuple[Candidate, ...] = ()
     gold: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)  # lens: the one-word answer per language
     meta: dict = field(default_factory=dict)
 
 
@@ -41,7 +45,7 @@ class Task:
     """A named set of items of one kind, with the templates and hash that identify its prompts."""
 
     name: str
-    kind: str  # "choice" | "parallel" | "open"
+    kind: str  # "choice" | "parallel" | "open" | "lens"
     description: str
     source: str
     templates: dict[str, dict[str, str]]  # e.g. {"prompt": {"zh": ..., "en": ...}, "answer": {...}}

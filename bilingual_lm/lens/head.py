@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from bilingual_lm.score.transformer import _slice_logits
+from bilingual_lm.score.transformer.head import slice_logits
 
 # (rows, vocabulary columns) per tile: on a CPU a 1024 × 2048 fp32 tile (8 MiB) stays in cache for the passes
 # over it; on a GPU large tiles keep the kernels busy.
@@ -67,7 +67,7 @@ def head_stats(
         inside = (targets >= begin) & (targets < begin + part.shape[0])
         for first in range(0, rows, tile_rows):
             chunk = slice(first, first + tile_rows)
-            logits = _slice_logits(hidden[chunk], part, part_bias, softcap, buffer)
+            logits = slice_logits(hidden[chunk], part, part_bias, softcap, buffer)
             here = inside[chunk]
             where = here.nonzero(as_tuple=True)
             picked[chunk][where] = logits[where[0], targets[chunk][where] - begin]

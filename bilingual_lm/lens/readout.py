@@ -17,6 +17,7 @@ All (prompts × L + 1) states of a call go through the head together in one tile
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ import torch
 from bilingual_lm.errors import InputError
 from bilingual_lm.lens.head import head_stats
 from bilingual_lm.lens.vocabulary import SCRIPT_GROUPS, script_groups
+from bilingual_lm.score.transformer.encoding import common_prefix
 
 FINAL_NORM_NAMES = ("norm", "final_layernorm", "ln_f", "final_layer_norm")
 BATCH_ROWS = 16  # prompts per forward pass
@@ -57,6 +59,8 @@ class LogitLens:
         self.lead = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._groups: torch.Tensor | None = None
+        parameters = inspect.signature(model.base_model.forward).parameters
+        self._cache_kwarg = "cache" if "cache" in parameters else "past_key_values"  # transformers ≥ 5.x: cache
         self._last_is_normed = self._check_last_layer()
 
     @property
@@ -69,24 +73,45 @@ class LogitLens:
 
     @torch.inference_mode()
     def states(self, prompts: Sequence[list[int]]) -> torch.Tensor:
-        """The residual stream at each prompt's last token: (prompts × L + 1 × d), every state normed."""
-        out = []
-        for first in range(0, len(prompts), BATCH_ROWS):
-            batch = prompts[first : first + BATCH_ROWS]
-            ids = torch.full((len(batch), max(map(len, batch))), self.pad_id, dtype=torch.long)
-            mask = torch.zeros_like(ids)
-            for row, seq in enumerate(batch):  # right-padded: a causal model never looks at the padding
-                ids[row, : len(seq)] = torch.tensor(seq)
-                mask[row, : len(seq)] = 1
-            hidden = self._hidden_states(ids.to(self.device), mask.to(self.device))
-            last = torch.tensor([len(seq) - 1 for seq in batch], device=self.device)
-            out.append(hidden[torch.arange(len(batch), device=self.device), :, last])
-        return self._normed(torch.cat(out)) if out else torch.empty(0)
+        """The residual stream at each prompt's last token: (prompts × L + 1 × d), every state normed.
 
-    def _hidden_states(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(batch × L + 1 × positions × d): the embeddings' output, then each layer's."""
-        output = self.model.base_model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-        return torch.stack(output.hidden_states, dim=1)
+        Prompts run in batches of neighbours in sorted order, so that prompts which start alike (a task's
+        few-shot examples) share a batch; the tokens a batch has in common run once, and the rest of each
+        prompt runs on their KV cache."""
+        order = sorted(range(len(prompts)), key=lambda i: prompts[i])
+        found: dict[int, torch.Tensor] = {}
+        for first in range(0, len(order), BATCH_ROWS):
+            chosen = order[first : first + BATCH_ROWS]
+            found.update(zip(chosen, self._last_states([prompts[i] for i in chosen]), strict=True))
+        return self._normed(torch.stack([found[i] for i in range(len(prompts))])) if found else torch.empty(0)
+
+    def _last_states(self, batch: list[list[int]]) -> torch.Tensor:
+        """(batch × L + 1 × d): the embeddings' and each layer's output at each sequence's last token."""
+        shared = min(common_prefix(batch), min(map(len, batch)) - 1)
+        cache = None
+        if shared:
+            prefix = torch.tensor([batch[0][:shared]], device=self.device)
+            output = self.model.base_model(input_ids=prefix, use_cache=True)
+            cache = getattr(output, self._cache_kwarg)
+            cache.batch_repeat_interleave(len(batch))
+        rests = [seq[shared:] for seq in batch]
+        ids = torch.full((len(batch), max(map(len, rests))), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), shared + ids.shape[1]), dtype=torch.long)
+        mask[:, :shared] = 1
+        for row, rest in enumerate(rests):  # right-padded: a causal model never looks at the padding
+            ids[row, : len(rest)] = torch.tensor(rest)
+            mask[row, shared : shared + len(rest)] = 1
+        positions = torch.arange(shared, shared + ids.shape[1]).expand(len(batch), -1)
+        output = self.model.base_model(
+            input_ids=ids.to(self.device),
+            attention_mask=mask.to(self.device),
+            position_ids=positions.to(self.device),
+            output_hidden_states=True,
+            **({self._cache_kwarg: cache} if cache is not None else {}),
+        )
+        hidden = torch.stack(output.hidden_states, dim=1)  # batch × L + 1 × positions × d
+        last = torch.tensor([len(rest) - 1 for rest in rests], device=self.device)
+        return hidden[torch.arange(len(batch), device=self.device), :, last]
 
     def _normed(self, states: torch.Tensor) -> torch.Tensor:
         unnormed = states[:, :-1] if self._last_is_normed else states
@@ -118,6 +143,7 @@ class LogitLens:
             for i in range(count)
         ]
 
+    @torch.inference_mode()
     def decode(self, normed: torch.Tensor, targets: torch.Tensor):
         """`HeadStats` of normed states (rows × d) under the model's head, with the script groups."""
         if self._groups is None:
@@ -159,3 +185,4 @@ def final_norm(model) -> torch.nn.Module:
     raise InputError(
         f"{type(model).__name__}: no final norm found (looked for {', '.join(FINAL_NORM_NAMES)} on its base model)"
     )
+

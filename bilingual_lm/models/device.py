@@ -20,12 +20,16 @@ DTYPES = {
 }
 
 
-def resolve_device(device: str | None) -> torch.device:
-    """`None`/'auto' picks cuda, then mps, then cpu; an explicit device must be available."""
+def resolve_device(device: str | torch.device | None, *, needs_float64: bool = False) -> torch.device:
+    """`None`/'auto' picks cuda, then mps, then cpu; an explicit device must be available.
+
+    MPS has no float64: a caller whose tensors need it (the n-gram tables) passes `needs_float64`, so that
+    'auto' skips mps and an explicit mps is refused with a clear error.
+    """
     if device in (None, "auto"):
         if torch.cuda.is_available():
             return torch.device("cuda")
-        if torch.backends.mps.is_available():
+        if torch.backends.mps.is_available() and not needs_float64:
             return torch.device("mps")
         return torch.device("cpu")
     try:
@@ -36,6 +40,8 @@ def resolve_device(device: str | None) -> torch.device:
         raise InputError(f"device {device!r} requested but CUDA is not available")
     if resolved.type == "mps" and not torch.backends.mps.is_available():
         raise InputError(f"device {device!r} requested but MPS is not available")
+    if resolved.type == "mps" and needs_float64:
+        raise InputError(f"device {device!r} has no float64, which this model's tables need; use cpu or cuda")
     if resolved.type not in ("cpu", "cuda", "mps"):
         raise InputError(f"unsupported device {device!r}; use auto, cpu, cuda, cuda:N or mps")
     return resolved

@@ -20,57 +20,73 @@ from pathlib import Path
 
 import torch
 
+from bilingual_lm.errors import InputError, first_line
 from bilingual_lm.models.fingerprint import sha256_file
 from bilingual_lm.optional import require
 from bilingual_lm.paths import cache_dir
+from bilingual_lm.progress import Progress, report
 
 SOURCE = "source.json"  # written last: a folder holding it is complete
 CONVERTER_PACKAGES = ("transformers", "gguf", "torch")
 
 
-def converted_folder(gguf_path: Path) -> tuple[Path, dict]:
+def converted_folder(gguf_path: Path, progress: Progress | None = None) -> tuple[Path, dict]:
     """The cached conversion of `gguf_path` (made now if missing) and a record of its source."""
+    check_gguf_header(gguf_path)
     digest = sha256_file(gguf_path)
     folder = cache_dir("models") / f"gguf-{digest[:16]}"
     source = {"gguf_file": gguf_path.name, "gguf_sha256": digest}
     if not _complete(folder):
-        convert(gguf_path, folder, source)
+        convert(gguf_path, folder, source, progress)
     return folder, source
 
 
-def convert(gguf_path: Path, folder: Path, source: dict) -> None:
-    """Dequantize `gguf_path` into a safetensors model folder at `folder` (atomically, with progress)."""
+def check_gguf_header(path: Path) -> None:
+    """InputError unless `path` starts like a GGUF file of a version transformers reads (2 or 3)."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head[:4] != b"GGUF":
+        raise InputError(f"{path}: not a GGUF file (it does not start with the GGUF magic bytes)")
+    version = int.from_bytes(head[4:8], "little")
+    if version not in (2, 3):
+        raise InputError(f"{path}: GGUF version {version}; versions 2 and 3 are read")
+
+
+def convert(gguf_path: Path, folder: Path, source: dict, progress: Progress | None = None) -> None:
+    """Dequantize `gguf_path` into a safetensors model folder at `folder` (atomically; four steps reported to
+    `progress`)."""
     for module in ("gguf", "accelerate"):  # transformers reads GGUF files with both
         require(module, "converting a GGUF file")
-    from rich.console import Console
-    from rich.progress import Progress
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        with Progress(console=Console(stderr=True)) as progress:
-            task = progress.add_task(f"converting {gguf_path.name} (once)", total=4)
+        with report(progress, f"converting {gguf_path.name} (once)", 4) as advance:
             options = {"gguf_file": gguf_path.name, "local_files_only": True}
             tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, **options)
-            progress.advance(task)
+            advance(1)
             quantized = AutoModelForCausalLM.from_pretrained(gguf_path.parent, dtype=torch.float32, **options)
-            progress.advance(task)
+            advance(1)
             config = quantized.config
             del config.quantization_config
             model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
             model.load_state_dict(quantized.state_dict())
             del quantized
-            progress.advance(task)
+            advance(1)
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
             (tmp / SOURCE).write_text(json.dumps({**source, "converter": converter_versions()}, indent=2))
-            progress.advance(task)
-        try:
-            tmp.rename(folder)
-        except OSError:
-            if not _complete(folder):  # another process finished first: keep its folder
-                raise
+            advance(1)
+        tmp.rename(folder)
+    except InputError:
+        raise
+    except OSError:
+        if not _complete(folder):  # else another process finished first: keep its folder
+            raise
+    except Exception as error:  # a damaged or unsupported file fails deep inside transformers or gguf
+        raise InputError(f"{gguf_path}: cannot convert this GGUF file ({type(error).__name__}: "
+                         f"{first_line(error)})") from error
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

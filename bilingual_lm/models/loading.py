@@ -13,9 +13,10 @@ from pathlib import Path
 
 import torch
 
-from bilingual_lm.errors import InputError
+from bilingual_lm.errors import InputError, first_line
 from bilingual_lm.models.device import resolve_device, resolve_dtype
 from bilingual_lm.models.fingerprint import fingerprint, weight_files
+from bilingual_lm.progress import Progress
 
 
 @dataclass
@@ -36,18 +37,20 @@ def load_hf_model(target: str, *, device: str | None = None, dtype: str | None =
     return load_model_folder(folder, name=name or f"hf:{target}", device=device, dtype=dtype)
 
 
-def load_gguf_model(target: str, *, device: str | None = None, dtype: str | None = None):
-    """Load a GGUF file (`default`: the packaged Gemma 3 270M) through its cached safetensors conversion."""
+def load_gguf_model(target: str, *, device: str | None = None, dtype: str | None = None,
+                    progress: Progress | None = None):
+    """Load a GGUF file (`default`: the packaged Gemma 3 270M) through its cached safetensors conversion (made
+    now, reported to `progress`, when missing)."""
     from bilingual_lm.models import gemma, gguf_convert
 
     if target == "default":
-        folder, source = gemma.converted_folder()
+        folder, source = gemma.converted_folder(progress)
         name = "gemma3-270m"
     else:
         path = Path(target).expanduser()
         if not path.is_file():
             raise InputError(f"no such GGUF file: {target}")
-        folder, source = gguf_convert.converted_folder(path)
+        folder, source = gguf_convert.converted_folder(path, progress)
         name = f"gguf:{target}"
     loaded = load_model_folder(folder, name=name, device=device, dtype=dtype)
     # the GGUF is the model's identity; the conversion, which changes with the converter's version, goes beside it
@@ -88,19 +91,33 @@ def load_model_folder(folder: Path, *, name: str, device=None, dtype=None) -> Lo
     try:
         config = AutoConfig.from_pretrained(folder, **options)
     except (OSError, ValueError, KeyError) as error:
-        raise InputError(f"{folder} does not hold a usable model config: {_first_line(error)}") from error
+        raise InputError(f"{folder} does not hold a usable model config: {first_line(error)}") from error
     if type(config) not in MODEL_FOR_CAUSAL_LM_MAPPING or getattr(config, "is_decoder", None) is False:
         # BERT-like configs have a causal-LM class but say `is_decoder: false`: their attention looks ahead.
         raise InputError(f"{folder} holds a {config.model_type!r} model, which is not a causal language model")
+    refuse_pickled_weights(folder)
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, **options)
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, **options)
-    except (OSError, ValueError, KeyError) as error:
-        raise InputError(f"cannot load the model in {folder}: {_first_line(error)}") from error
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, use_safetensors=True, **options)
+    except Exception as error:  # a truncated or damaged file fails deep inside transformers or safetensors
+        raise InputError(f"cannot load the model in {folder}: {type(error).__name__}: {first_line(error)}") from error
     model.to(torch_device).eval()
     check_causal(model, folder)
     files = weight_files(folder)
     return LoadedModel(model=model, tokenizer=tokenizer, name=name, folder=folder, weights_sha256=fingerprint(files))
+
+
+PICKLED = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
+
+
+def refuse_pickled_weights(folder: Path) -> None:
+    """InputError for a folder whose weights are only pickles: unpickling a file can run any code."""
+    if any(folder.glob("*.safetensors")) or any(folder.glob("*.safetensors.index.json")):
+        return
+    pickled = sorted(p.name for pattern in PICKLED for p in folder.glob(pattern))
+    if pickled:
+        raise InputError(f"{folder}: the weights are pickled ({pickled[0]}); blm never unpickles a file (it can "
+                         "run code): convert them to safetensors first")
 
 
 @torch.inference_mode()
@@ -116,6 +133,3 @@ def check_causal(model: torch.nn.Module, folder: Path) -> None:
         raise InputError(f"{folder} is not a causal language model: its predictions depend on later tokens")
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -10,129 +10,163 @@ log10 0 is written as -99 (the ARPA convention) and any value at or below -99 re
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import math
 import re
-from operator import add
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import InputError
+from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter, block_numbers
 from bilingual_lm.ngram.model import NgramModel
+from bilingual_lm.ngram.train import MAX_ORDER
+from bilingual_lm.ngram.validate import check_header, check_tables
 from bilingual_lm.ngram.vocabulary import BOS, EOS, UNK, Vocabulary
 
 META_PREFIX = "# bilingual-lm: "
 LOG_ZERO = -99.0
+MAX_LINE = 1 << 16  # characters: an ARPA line holds a few numbers and at most MAX_ORDER words
+MAX_IDLE_LINES = 10_000  # blank or comment lines in a row: more is not an ARPA file (a gzip bomb, say)
 _COUNT_LINE = re.compile(r"ngram\s+(\d+)\s*=\s*(\d+)")
 
 
 def write_arpa(model: NgramModel, path: str | Path) -> None:
-    """Write `model` as an ARPA file (atomically). Add-k above order 1 has no ARPA form."""
+    """Write `model` as an ARPA file (atomically), its numbers at KenLM's float32 precision (see
+    `arpa_text.py`). Add-k above order 1 has no ARPA form."""
     if model.rule != "backoff" and model.order > 1:
         raise InputError("an add-k model above order 1 has no exact ARPA form (a word unseen after a "
                          "context gets a flat value, not a back-off); save it as .blm")
     meta = {"smoothing": model.smoothing, "missing_backoff": model.missing_backoff,
             "is_probability": model.is_probability, "params": model.params}
     size = len(model.vocabulary)
-    spaced = [" " + word for word in model.vocabulary.words]
-    with atomic_write(path) as out:
-        out.write(META_PREFIX + json.dumps(meta, ensure_ascii=False) + "\n\\data\\\n")
+    words = [word.encode("utf-8") for word in model.vocabulary.words]
+    with atomic_write(path, "wb") as out:
+        header = [META_PREFIX + json.dumps(meta, ensure_ascii=False), "\\data\\"]
+        header += [f"ngram {n}={len(keys)}" for n, keys in enumerate(model.keys, start=1)]
+        out.write(("\n".join(header) + "\n").encode("utf-8"))
+        lower = None
         for n, keys in enumerate(model.keys, start=1):
-            out.write(f"ngram {n}={len(keys)}\n")
-        texts: list[str] = model.vocabulary.words
-        for n, keys in enumerate(model.keys, start=1):
-            out.write(f"\n\\{n}-grams:\n")
-            if n > 1:  # an n-gram's text is its prefix's text, a space and its last word
-                prefixes, last = (keys // size).tolist(), (keys % size).tolist()
-                texts = list(map(add, map(texts.__getitem__, prefixes), map(spaced.__getitem__, last)))
-            columns = [_format(model.prob[n - 1]), texts]
-            if n < model.order:
-                columns.append(_format(model.backoff[n - 1]))
-            if len(texts):
-                out.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
-        out.write("\n\\end\\\n")
-
-
-def _format(values: np.ndarray) -> list[str]:
-    """Shortest round-trip decimal strings; log10 0 as -99."""
-    texts = list(map(repr, values.tolist()))
-    for i in np.flatnonzero(values == -math.inf).tolist():
-        texts[i] = repr(LOG_ZERO)
-    return texts
+            out.write(f"\n\\{n}-grams:\n".encode())
+            section = SectionWriter(words, lower, keep=n < model.order)
+            backoff = model.backoff[n - 1] if n < model.order else None
+            blocks = [slice(first, first + BLOCK) for first in range(0, len(keys), BLOCK)]
+            # each block's numbers are formatted in a second thread while the block before is assembled
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                numbers = [pool.submit(block_numbers, model.prob[n - 1][b], None if backoff is None else backoff[b])
+                           for b in blocks[:1]]
+                for i, b in enumerate(blocks):
+                    if i + 1 < len(blocks):
+                        after = blocks[i + 1]
+                        numbers.append(pool.submit(block_numbers, model.prob[n - 1][after],
+                                                   None if backoff is None else backoff[after]))
+                    prefix = keys[b] // size if n > 1 else None
+                    out.write(section.lines(numbers[i].result(), prefix, keys[b] % size).data)
+                    numbers[i] = None
+            lower = section.section()
+        out.write(b"\n\\end\\\n")
 
 
 def read_arpa(path: str | Path, device: str = "cpu") -> NgramModel:
-    """Load an ARPA file (ours or KenLM's); a malformed file is an InputError naming the line."""
-    lines = _read_text(Path(path)).split("\n")
-    where = _Lines(str(path), lines)
-    meta = {}
-    while where.more() and (not where.line().strip() or where.line().startswith("#")):
-        if where.line().startswith(META_PREFIX):
-            try:
-                meta = json.loads(where.line()[len(META_PREFIX):])
-            except json.JSONDecodeError:
-                where.fail("the bilingual-lm comment is not valid JSON")
+    """Load an ARPA file (ours or KenLM's); a malformed file is an InputError naming the line.
+
+    The file is read line by line (gunzipped on the fly), so memory follows the n-grams, not the bytes:
+    a line longer than `MAX_LINE` characters is refused rather than read.
+    """
+    with _open_text(Path(path)) as handle:
+        where = _Lines(str(path), handle)
+        meta = {}
+        while where.more() and (not where.line().strip() or where.line().startswith("#")):
+            if where.line().startswith(META_PREFIX):
+                try:
+                    meta = json.loads(where.line()[len(META_PREFIX):])
+                except json.JSONDecodeError:
+                    where.fail("the bilingual-lm comment is not valid JSON")
+                meta = check_header(meta, f"{path}:{where.number()}: the bilingual-lm comment")
+            where.next()
+        if not where.more() or where.line().strip() != "\\data\\":
+            where.fail("expected \\data\\ (is this an ARPA file?)")
         where.next()
-    if not where.more() or where.line().strip() != "\\data\\":
-        where.fail("expected \\data\\ (is this an ARPA file?)")
-    where.next()
-    header: list[tuple[int, int]] = []  # (count, line number)
-    while where.more() and where.line().strip():
-        match = _COUNT_LINE.fullmatch(where.line().strip())
-        if not match:
-            where.fail(f"expected 'ngram N=COUNT', found {where.line()!r}")
-        if int(match.group(1)) != len(header) + 1:
-            where.fail(f"expected the count of {len(header) + 1}-grams, found {where.line()!r}")
-        header.append((int(match.group(2)), where.number()))
-        where.next()
-    if not header:
-        where.fail("the \\data\\ section lists no n-gram counts")
-    sections = [_read_section(where, n, count, line) for n, (count, line) in enumerate(header, start=1)]
-    while where.more() and not where.line().strip():
-        where.next()
-    if not where.more() or where.line().strip() != "\\end\\":
-        where.fail("expected \\end\\")
-    return _build(sections, meta, where, device)
+        header: list[tuple[int, int]] = []  # (count, line number)
+        while where.more() and where.line().strip():
+            match = _COUNT_LINE.fullmatch(where.line().strip())
+            if not match:
+                where.fail(f"expected 'ngram N=COUNT', found {where.line()[:100]!r}")
+            if int(match.group(1)) != len(header) + 1:
+                where.fail(f"expected the count of {len(header) + 1}-grams, found {where.line()!r}")
+            header.append((int(match.group(2)), where.number()))
+            where.next()
+        if not header:
+            where.fail("the \\data\\ section lists no n-gram counts")
+        if len(header) > MAX_ORDER:
+            where.fail(f"{len(header)} orders; at most {MAX_ORDER} are read")
+        sections = [_read_section(where, n, count, line) for n, (count, line) in enumerate(header, start=1)]
+        while where.more() and not where.line().strip():
+            where.next()
+        if not where.more() or where.line().strip() != "\\end\\":
+            where.fail("expected \\end\\")
+    model = _build(sections, meta, where, device)
+    check_tables(model.keys, model.prob, model.backoff, len(model.vocabulary), model.rule, str(path))
+    return model
 
 
-def _read_text(path: Path) -> str:
-    """The file's text, gunzipped when it is gzip-compressed (`.arpa.gz`)."""
+@contextmanager
+def _open_text(path: Path) -> Iterator[TextIO]:
+    """The file as a stream of UTF-8 text, gunzipped when it is gzip-compressed (`.arpa.gz`)."""
     try:
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            binary = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            yield io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (OSError, EOFError) as error:
-        raise InputError(f"{path}: cannot read ({error})") from None
-    try:
-        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+        raise InputError(f"{path}: not valid UTF-8 ({error.reason})") from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputError(f"{path}: cannot read ({error})") from None
 
 
 class _Lines:
     """A cursor over the file's lines that reports errors as `path:line: problem`."""
 
-    def __init__(self, path: str, lines: list[str]):
-        self.path, self.lines, self.i = path, lines, 0
+    def __init__(self, path: str, handle: TextIO):
+        self.path, self.handle, self.i, self.idle = path, handle, 0, 0
+        self._line: str | None = None
+        self._read()
+
+    def _read(self) -> None:
+        line = self.handle.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            raise InputError(f"{self.path}:{self.i + 1}: malformed ARPA file: a line longer than {MAX_LINE} "
+                             "characters")
+        self._line = line[:-1] if line.endswith("\n") else (line or None)
+        self.idle = self.idle + 1 if self._line is not None and (not line.strip() or line[0] == "#") else 0
+        if self.idle > MAX_IDLE_LINES:
+            self.fail(f"more than {MAX_IDLE_LINES} blank or comment lines in a row")
 
     def more(self) -> bool:
-        return self.i < len(self.lines)
+        return self._line is not None
 
     def line(self) -> str:
-        return self.lines[self.i]
+        return self._line
 
     def number(self) -> int:
         return self.i + 1
 
     def next(self) -> None:
         self.i += 1
+        self._read()
 
     def fail(self, problem: str, line: int | None = None):
-        line = line if line is not None else min(self.i + 1, len(self.lines))
+        line = line if line is not None else self.i + 1
         raise InputError(f"{self.path}:{line}: malformed ARPA file: {problem}")
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bilingual_lm.progress import Advance
+
 
 @dataclass
 class OrderCounts:
@@ -32,12 +34,13 @@ class OrderCounts:
 
 
 def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int, bos: int,
-                 progress=None) -> list[OrderCounts]:
+                 progress: Advance | None = None) -> list[OrderCounts]:
     """Count all n-grams of orders 1…`order` in `flat` (sentences with <s> … </s>, `hist` = position in
     its sentence). An n-gram never reaches back past its sentence's <s>, as in KenLM.
 
     Each order needs only where the previous order's n-grams end (`ending_here`); the rest of its table is
-    finished in a second thread while the next order is sorted (numpy releases the GIL in its loops)."""
+    finished in a second thread while the next order is sorted (numpy releases the GIL in its loops).
+    `progress(1)` is called as each order is counted."""
     unigram_counts = np.bincount(flat, minlength=vocab_size).astype(np.int64)
     words = np.arange(vocab_size, dtype=np.int64)
     orders = [OrderCounts(words, unigram_counts, np.zeros(vocab_size, dtype=np.int64),
@@ -53,7 +56,7 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
             keys = ending_here[at - 1]
             keys *= vocab_size
             keys += flat[at]
-            sorted_keys, ends = _sort(keys, previous_size * vocab_size, at, len(flat))  # and where each ends
+            sorted_keys, ends = sort_pairs(keys, previous_size * vocab_size, at, len(flat))  # and where each ends
             is_first = np.empty(len(keys), dtype=bool)
             is_first[:1] = True
             np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=is_first[1:])
@@ -64,7 +67,7 @@ def count_ngrams(flat: np.ndarray, hist: np.ndarray, order: int, vocab_size: int
             ending_here = np.empty(len(flat), dtype=np.int64)  # read only where an n-gram ends
             ending_here[ends] = index
             if progress:
-                progress(n)
+                progress(1)
         orders += [table.result() for table in pending]
     return orders
 
@@ -83,7 +86,7 @@ def _table(n: int, sorted_keys: np.ndarray, ends: np.ndarray, is_first: np.ndarr
     return OrderCounts(unique, counts, unique // vocab_size, suffix, flat[last_word_at - (n - 1)] == bos)
 
 
-def _sort(keys: np.ndarray, bound: int, values: np.ndarray, values_bound: int) -> tuple[np.ndarray, np.ndarray]:
+def sort_pairs(keys: np.ndarray, bound: int, values: np.ndarray, values_bound: int) -> tuple[np.ndarray, np.ndarray]:
     """`keys` (each below `bound`) sorted, and `values` (each below `values_bound`) in the same order."""
     bits = max(values_bound - 1, 1).bit_length()
     if bound > 1 << (63 - bits):

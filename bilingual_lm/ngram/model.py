@@ -6,13 +6,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.ngram.tables import NgramTables
 from bilingual_lm.ngram.vocabulary import BOS, Vocabulary
+
+if TYPE_CHECKING:
+    import torch
+
+    from bilingual_lm.ngram.tables import NgramTables
 
 LN10 = math.log(10.0)
 
@@ -46,7 +50,8 @@ class NgramModel:
     """An n-gram model stored as an ARPA file is: log10 p for each n-gram, a log10 weight for each context.
 
     `keys[n-1]` are the sorted trie keys of the n-grams of order n (see `counting.py`); `prob` and
-    `backoff` hold their log10 values in the same order.
+    `backoff` hold their log10 values in the same order. The query tables (torch tensors on `device`) are
+    built at the first batched query, so that training and writing a model never load torch.
     """
 
     def __init__(self, vocab: Vocabulary, smoothing: str, keys: list[np.ndarray], prob: list[np.ndarray],
@@ -60,11 +65,22 @@ class NgramModel:
         self.missing_backoff = missing_backoff
         self.is_probability = is_probability
         self.params = dict(params or {})
-        self.tables = NgramTables(keys, prob, backoff, len(vocab), rule, missing_backoff, device)
+        self._device = device
+        self._tables: NgramTables | None = None
 
     @property
     def vocab(self) -> list[str]:
         return self.vocabulary.words
+
+    @property
+    def tables(self) -> NgramTables:
+        """The vectorised query tables, built on first use."""
+        if self._tables is None:
+            from bilingual_lm.ngram.tables import NgramTables
+
+            self._tables = NgramTables(self.keys, self.prob, self.backoff, len(self.vocabulary), self.rule,
+                                       self.missing_backoff, self._device)
+        return self._tables
 
     @property
     def device(self) -> torch.device:
@@ -72,8 +88,7 @@ class NgramModel:
 
     def to(self, device: str | torch.device) -> NgramModel:
         """Move the query tables to `device` (e.g. "cuda")."""
-        self.tables = NgramTables(self.keys, self.prob, self.backoff, len(self.vocabulary), self.rule,
-                                  self.missing_backoff, device)
+        self._device, self._tables = device, None
         return self
 
     def __repr__(self) -> str:
@@ -153,9 +168,7 @@ class NgramModel:
     def score_sentences(self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True
                         ) -> SentenceScores:
         """Score many sentences in one vectorised pass over the tables (on the model's device)."""
-        flat, hist, starts = self.vocabulary.encode_sentences(sentences, bos, eos)
-        log10p, matched = self.tables.query(torch.from_numpy(flat).to(self.device),
-                                            torch.from_numpy(hist).to(self.device))
+        flat, starts, log10p, matched = self._query(sentences, bos, eos)
         scored = np.ones(len(flat), dtype=bool)
         if bos:
             scored[starts[:-1]] = False
@@ -166,6 +179,24 @@ class NgramModel:
             oov=flat[scored] == self.vocabulary.unk,
             offsets=offsets,
         )
+
+    def score_totals(self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True) -> np.ndarray:
+        """ln p of each sentence: the sums of `score_sentences`' token scores, without the per-token arrays."""
+        _, starts, log10p, _ = self._query(sentences, bos, eos)
+        logprobs = log10p.cpu().numpy() * LN10
+        if bos:
+            logprobs[starts[:-1]] = 0.0  # <s> is not scored
+        owner = np.repeat(np.arange(len(sentences)), np.diff(starts))
+        return np.bincount(owner, weights=logprobs, minlength=len(sentences))
+
+    def _query(self, sentences: Sequence[Sequence[str]], bos: bool, eos: bool):
+        """The sentences laid end to end (ids, sentence starts) and the tables' answer at every position."""
+        import torch
+
+        flat, hist, starts = self.vocabulary.encode_sentences(sentences, bos, eos)
+        log10p, matched = self.tables.query(torch.from_numpy(flat).to(self.device),
+                                            torch.from_numpy(hist).to(self.device))
+        return flat, starts, log10p, matched
 
     def next_word_logprobs(self, context: Sequence[str], bos: bool = True) -> tuple[list[str], np.ndarray]:
         """ln p(w | context) for every word w that can follow (the vocabulary without <s>)."""

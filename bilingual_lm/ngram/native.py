@@ -15,10 +15,16 @@ import numpy as np
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import InputError
 from bilingual_lm.ngram.model import NgramModel
+from bilingual_lm.ngram.train import MAX_ORDER
+from bilingual_lm.ngram.validate import check_header, check_tables
 from bilingual_lm.ngram.vocabulary import Vocabulary
 
 FORMAT = "bilingual-lm-ngram"
 VERSION = 1
+NATIVE_FIELDS = {"format": ((str,), "a string"), "version": ((int,), "an integer"),
+                 "order": ((int,), "an integer"), "rule": ((str,), "a string"), "vocab": ((list,), "a list")}
+REQUIRED = ("format", "version", "order", "smoothing", "rule", "missing_backoff", "is_probability", "params",
+            "vocab")
 
 
 def write_native(model: NgramModel, path: str | Path) -> None:
@@ -35,16 +41,24 @@ def write_native(model: NgramModel, path: str | Path) -> None:
 
 
 def read_native(path: str | Path, device: str = "cpu") -> NgramModel:
+    """Load a `.blm` file; a file that is not one, or whose fields or tables are wrong, is an InputError."""
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(data["meta"].tobytes().decode("utf-8"))
-            if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
                 raise InputError(f"{path}: not a bilingual-lm n-gram file of version {VERSION}")
+            check_header(meta, str(path), required=REQUIRED, extra=NATIVE_FIELDS)
             order = meta["order"]
+            if not 1 <= order <= MAX_ORDER:
+                raise InputError(f"{path}: the order must be from 1 to {MAX_ORDER}, not {order}")
             arrays = {name: [data[f"{name}{n}"] for n in range(1, order + 1)]
                       for name in ("keys", "prob", "backoff")}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as error:
         raise InputError(f"{path}: not a readable bilingual-lm n-gram file ({error})") from None
-    return NgramModel(Vocabulary(meta["vocab"]), meta["smoothing"], arrays["keys"], arrays["prob"],
+    if not all(isinstance(word, str) for word in meta["vocab"]):
+        raise InputError(f"{path}: the vocabulary must be a list of strings")
+    vocab = Vocabulary(meta["vocab"])
+    check_tables(arrays["keys"], arrays["prob"], arrays["backoff"], len(vocab), meta["rule"], str(path))
+    return NgramModel(vocab, meta["smoothing"], arrays["keys"], arrays["prob"],
                       arrays["backoff"], rule=meta["rule"], missing_backoff=meta["missing_backoff"],
                       is_probability=meta["is_probability"], params=meta["params"], device=device)

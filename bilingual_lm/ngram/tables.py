@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from bilingual_lm.ngram.counting import sort_pairs
+
 
 class NgramTables:
     """Keys, log10 probabilities and log10 back-off weights of every order, as tensors on `device`.
@@ -45,11 +47,7 @@ class NgramTables:
         if len(table) == 0:
             return torch.zeros_like(keys), torch.zeros_like(keys, dtype=torch.bool)
         if table.device.type == "cpu" and self.numpy_search_on_cpu:
-            queries = keys.numpy()
-            order = np.argsort(queries)  # searching in sorted order keeps the table in the cache
-            found = np.empty(len(queries), dtype=np.int64)
-            found[order] = np.searchsorted(table.numpy(), queries[order])
-            pos = torch.from_numpy(found)
+            pos = torch.from_numpy(_search_sorted_order(table.numpy(), keys.numpy()))
         else:
             pos = torch.searchsorted(table, keys)
         pos.clamp_(max=len(table) - 1)
@@ -118,6 +116,17 @@ class NgramTables:
             value = torch.where(found[j], _take(self.prob[j], idx[j]), _take(self.backoff[j - 1], ctx_idx[j - 1]))
             logp = torch.where(length == j, value, logp)
         return logp
+
+
+def _search_sorted_order(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """`np.searchsorted(table, queries)`, the queries searched in sorted order (which keeps the table in
+    the cache); the order from `sort_pairs` (a plain sort of packed keys where they fit)."""
+    if len(queries) == 0:
+        return np.zeros(0, dtype=np.int64)
+    ordered, order = sort_pairs(queries, int(queries.max()) + 1, np.arange(len(queries)), len(queries))
+    found = np.empty(len(queries), dtype=np.int64)
+    found[order] = np.searchsorted(table, ordered)
+    return found
 
 
 def _take(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ from bilingual_lm.ngram.counting import count_ngrams
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.smoothing import SMOOTHERS
 from bilingual_lm.ngram.vocabulary import encode_training
+from bilingual_lm.progress import Progress, report
 
 MAX_ORDER = 10  # beyond this the tables hold almost only singletons; KenLM's default build stops at 6
 
@@ -29,7 +30,7 @@ def check_options(order: int, smoothing: str, k: float = 1.0, alpha: float = 0.4
 
 
 def train_ngram(sentences: Iterable[Sequence[str]], order: int, smoothing: str = "kn", *, k: float = 1.0,
-                min_count: int = 1, vocab: Iterable[str] | None = None, progress: bool = False,
+                min_count: int = 1, vocab: Iterable[str] | None = None, progress: Progress | None = None,
                 alpha: float = 0.4) -> NgramModel:
     """Estimate an n-gram model of `order` from tokenized sentences (`<s>`/`</s>` are added to each).
 
@@ -42,38 +43,13 @@ def train_ngram(sentences: Iterable[Sequence[str]], order: int, smoothing: str =
     if not any(sentences):
         raise InputError("no words to train on")
     vocabulary, flat, hist = encode_training(sentences, min_count=min_count, vocab=vocab)
-    with _Progress(order + 1, progress) as bar:
-        counts = count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos, progress=bar.advance)
+    with report(progress, "counting and smoothing", order + 1) as advance:
+        counts = count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos, progress=advance)
         estimate = SMOOTHERS[smoothing](counts, vocabulary, k=k, alpha=alpha)
-        bar.advance()
+        advance(1)
     for p in estimate.prob:
         if np.isnan(p).any():
             raise AssertionError(f"{smoothing} produced NaN probabilities")
     return NgramModel(vocabulary, smoothing, [c.keys for c in counts], estimate.prob, estimate.backoff,
                       rule=estimate.rule, missing_backoff=estimate.missing_backoff,
                       is_probability=estimate.is_probability, params={"order": order, **estimate.params})
-
-
-class _Progress:
-    """A progress bar on stderr over the counting of each order and the smoothing (or nothing)."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.bar, self.task = total, enabled, None, None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("counting and smoothing", total=self.total)
-        return self
-
-    def advance(self, *_) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task)
-
-    def __exit__(self, *_) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bilingual_lm.atomic import atomic_write
+from bilingual_lm.markdown import escape_cell
 from bilingual_lm.notes.figures import check_language, figure_texts, save_png, use_note_style
 from bilingual_lm.provenance import provenance
 
@@ -52,8 +53,8 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], align: str 
         align = "".join("r" if isinstance(v, int | float) else "l" for v in first)
     rule = {"l": ":--", "r": "--:", "c": ":-:"}
 
-    def line(cells) -> str:  # a literal "|" in a cell must not end it
-        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+    def line(cells) -> str:  # a cell's text is shown as written: "|" cannot end it, "<" opens no HTML
+        return "| " + " | ".join(map(escape_cell, cells)) + " |"
 
     return "\n".join([line(headers), "| " + " | ".join(rule[a] for a in align) + " |", *map(line, rows)]) + "\n"
 

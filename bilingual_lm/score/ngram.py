@@ -7,8 +7,9 @@ Conventions (all recorded by `describe()`):
   `</s>` is a token with the empty span (len(text), len(text)). Word breakdowns are the tokens themselves.
 * **Continuations.** ``context + text`` is segmented as one string; the tokens whose span ends after
   ``len(context)`` are the continuation's (a word straddling the join is the continuation's first token,
-  its span clipped to start at 0). With eos off, ``logp(context, eos=False) + logp(text | context)``
-  equals ``logp(context + text)`` whenever the segmentation splits at the join.
+  its span clipped to start at 0). Under a scorer with eos off (``with_eos(False)``),
+  ``logp(context) + logp(text | context)`` equals ``logp(context + text)`` whenever the segmentation splits
+  at the join. Candidates (`score_candidates`) are always scored without `</s>`.
 * **Stupid backoff** gives scores, not probabilities: ``is_probability`` is False.
 
 The default model (``ngram:default``) is trained at first use on the HSK sentences' training split
@@ -20,6 +21,7 @@ mixed-script segmenter, so that code-switched text is scored by one model.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Sequence
@@ -27,16 +29,26 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.models.device import resolve_device
 from bilingual_lm.ngram import NgramModel, load_ngram, train_ngram
 from bilingual_lm.ngram.native import VERSION as NATIVE_VERSION
+from bilingual_lm.ngram.validate import check_scores
 from bilingual_lm.ngram.vocabulary import EOS, UNK
-from bilingual_lm.score.base import NextTokenDistribution, TextScore, TokenScore
+from bilingual_lm.progress import Progress, report
+from bilingual_lm.score.base import (
+    CandidatesRequest,
+    Description,
+    NextTokenDistribution,
+    SampleRequest,
+    Scorer,
+    TextScore,
+    TokenScore,
+)
 from bilingual_lm.score.words import align_words
 from bilingual_lm.segment.base import Segmenter, Token, get_segmenter
+from bilingual_lm.segment.script import is_spaced
 
 DEFAULT_ORDER = 3
 DEFAULT_SMOOTHING = "kn"
@@ -44,8 +56,8 @@ DEFAULT_LANGS = ("zh", "en", "auto")
 RECIPE_VERSION = 1
 
 
-class NgramScorer:
-    """Score texts with `model`, words cut by `segmenter`."""
+class NgramScorer(Scorer):
+    """Score texts with `model`, words cut by `segmenter`; `eos` scores `</s>` after each text."""
 
     def __init__(self, model: NgramModel, segmenter: Segmenter, name: str, *, eos: bool = True,
                  path: str | Path | None = None, recipe: dict | None = None):
@@ -58,10 +70,15 @@ class NgramScorer:
         self.is_probability = model.is_probability
         self._sha256 = None
 
+    def with_eos(self, eos: bool) -> NgramScorer:
+        """The same model and segmenter, scoring `</s>` after each text or not."""
+        other = copy.copy(self)
+        other.eos = eos
+        return other
+
     def score(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None, *,
-              batch_size: int | None = None, progress: bool = False, eos: bool | None = None) -> list[TextScore]:
-        """Score each text (as a continuation of its context when given); `eos` overrides the scorer's."""
-        eos = self.eos if eos is None else eos
+              batch_size: int | None = None, progress: Progress | None = None) -> list[TextScore]:
+        """Score each text (as a continuation of its context when given)."""
         contexts = list(contexts) if contexts is not None else [None] * len(texts)
         if len(contexts) != len(texts):
             raise InputError(f"{len(texts)} texts but {len(contexts)} contexts")
@@ -70,16 +87,18 @@ class NgramScorer:
                 raise InputError("empty or whitespace-only text")
         batch_size = batch_size or 4096
         results: list[TextScore] = []
-        with _progress(len(texts), progress) as advance:
+        with report(progress, "scoring", len(texts)) as advance:
             for first in range(0, len(texts), batch_size):
                 chunk = range(first, min(first + batch_size, len(texts)))
-                results += self._score_batch([texts[i] for i in chunk], [contexts[i] for i in chunk], eos)
+                results += self._score_batch([texts[i] for i in chunk], [contexts[i] for i in chunk], self.eos)
                 advance(len(chunk))
         return results
 
     def _score_batch(self, texts: list[str], contexts: list[str | None], eos: bool) -> list[TextScore]:
         segmented = [self.segmenter.segment((c or "") + t) for t, c in zip(texts, contexts, strict=True)]
         scores = self.model.score_sentences([[w.text for w in words] for words in segmented], eos=eos)
+        if self.is_probability:
+            check_scores(scores.logprobs, self.name)
         results = []
         for i, (text, context, words) in enumerate(zip(texts, contexts, segmented, strict=True)):
             cut = len(context or "")
@@ -98,18 +117,31 @@ class NgramScorer:
                                      context=context, model=self.name, is_probability=self.is_probability))
         return results
 
-    def score_candidates(self, prompt: str, candidates: Sequence[str]) -> list[float]:
+    def score_candidates(self, requests: Sequence[CandidatesRequest]) -> list[list[float]]:
         """ln p(candidate | prompt) for each candidate (no </s>: the candidate need not end the text)."""
-        results = self.score(candidates, [prompt] * len(candidates), eos=False)
-        return [r.logprob for r in results]
+        open_ended = self.with_eos(False)
+        return [[r.logprob for r in open_ended.score(request.candidates, [request.prompt] * len(request.candidates))]
+                for request in requests]
 
-    def next_token_distribution(self, context: str) -> NextTokenDistribution:
+    def continuation_tokens(self, requests: Sequence[CandidatesRequest]) -> list[list[int]]:
+        """The words of each candidate after its prompt (no </s>), as `score_candidates` scores them."""
+        open_ended = self.with_eos(False)
+        return [[r.n_tokens for r in open_ended.score(request.candidates, [request.prompt] * len(request.candidates))]
+                for request in requests]
+
+    def next_token_distributions(self, contexts: Sequence[str]) -> list[NextTokenDistribution]:
         """ln p(w | context) for every word of the vocabulary that can follow (with </s> and <unk>)."""
-        words = [w.text for w in self.segmenter.segment(context)]
-        tokens, logprobs = self.model.next_word_logprobs(words)
-        return NextTokenDistribution(tokens=tokens, logprobs=logprobs)
+        distributions = []
+        for context in contexts:
+            tokens, logprobs = self.model.next_word_logprobs([w.text for w in self.segmenter.segment(context)])
+            distributions.append(NextTokenDistribution(tokens=tokens, logprobs=logprobs))
+        return distributions
 
-    def sample(self, context: str, num_samples: int, max_new_tokens: int, seed: int) -> list[str]:
+    def sample(self, requests: Sequence[SampleRequest]) -> list[list[str]]:
+        """Seeded ancestral samples, word by word until </s> or `max_new_tokens` words (see `_sample`)."""
+        return [self._sample(r.context, r.num_samples, r.max_new_tokens, r.seed) for r in requests]
+
+    def _sample(self, context: str, num_samples: int, max_new_tokens: int, seed: int) -> list[str]:
         """Seeded ancestral samples, word by word until </s> or `max_new_tokens` words.
 
         `<unk>` is never drawn (its mass is spread over the rest by renormalising), since it has no text.
@@ -131,40 +163,37 @@ class NgramScorer:
             samples.append(_join(drawn, context))
         return samples
 
-    def describe(self) -> dict:
-        """How the scores were made: file and its sha256, order, smoothing, conventions, device."""
+    def describe(self) -> Description:
+        """The model file's sha256, order, smoothing, sizes and conventions (the path as given is a detail)."""
         if self._sha256 is None and self.path is not None:
             self._sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
-        return {
-            "name": self.name,
-            "kind": "ngram",
-            "path": str(self.path) if self.path else None,
+        identity = {
             "sha256": self._sha256,
             "order": self.model.order,
             "smoothing": self.model.smoothing,
             "params": self.model.params,
-            "is_probability": self.is_probability,
             "vocab_size": len(self.model.vocab),
             "ngram_counts": [len(k) for k in self.model.keys],
-            "segmenter": getattr(self.segmenter, "name", type(self.segmenter).__name__),
+            "segmenter": self.segmenter.name,
             "bos": True,
             "eos": self.eos,
-            "device": str(self.model.device),
-            "recipe": self.recipe,
         }
+        return Description(name=self.name, kind="ngram", identity=identity, device=str(self.model.device),
+                           dtype="float64", is_probability=self.is_probability,
+                           details={"path": str(self.path) if self.path else None, "recipe": self.recipe})
 
 
 def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = None, eos: bool = True,
-                      **_options) -> NgramScorer:
+                      progress: Progress | None = None, **_options) -> NgramScorer:
     """The scorer for ``ngram:TARGET``: TARGET is an ARPA/.blm path, or ``default`` (see the module doc).
 
     `lang` names the segmenter (zh, en, auto, space, char…). Options meant for other model kinds
     (dtype, …) are ignored.
     """
     segmenter = get_segmenter(lang)
-    device = str(resolve_device(device)) if device else ("cuda" if torch.cuda.is_available() else "cpu")
+    device = str(resolve_device(device, needs_float64=True))
     if target == "default":
-        path, recipe = default_model_path(lang)
+        path, recipe = default_model_path(lang, progress)
         name = f"ngram:default-{lang}"
     else:
         path, recipe, name = Path(target), None, f"ngram:{target}"
@@ -189,8 +218,8 @@ def default_recipe(lang: str) -> dict:
     }
 
 
-def default_model_path(lang: str) -> tuple[Path, dict]:
-    """The cached default model of `lang`, trained and written (atomically) on first use."""
+def default_model_path(lang: str, progress: Progress | None = None) -> tuple[Path, dict]:
+    """The cached default model of `lang`, trained (reported to `progress`) and written atomically on first use."""
     from bilingual_lm.corpora.hsk import train_test_split
     from bilingual_lm.paths import cache_dir
 
@@ -202,7 +231,7 @@ def default_model_path(lang: str) -> tuple[Path, dict]:
         train, _ = train_test_split()
         texts = [getattr(s, field) for field in recipe["texts"] for s in train]
         sentences = [[w.text for w in segmenter.segment(t)] for t in texts]
-        train_ngram(sentences, DEFAULT_ORDER, DEFAULT_SMOOTHING).save(path)
+        train_ngram(sentences, DEFAULT_ORDER, DEFAULT_SMOOTHING, progress=progress).save(path)
     return path, recipe
 
 
@@ -217,34 +246,8 @@ def _join(words: list[str], context: str) -> str:
     """Words as text: a space between two Latin/digit ends, nothing otherwise (Chinese, punctuation)."""
     text, previous = "", context[-1:] if context else ""
     for word in words:
-        if previous and _latin(previous[-1]) and _latin(word[0]):
+        if previous and is_spaced(previous[-1]) and is_spaced(word[0]):
             text += " "
         text += word
         previous = word
     return text
-
-
-def _latin(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
-class _progress:
-    """A rich progress bar on stderr over the texts (or nothing); yields `advance(n)`."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.bar = total, enabled, None
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.bar = Progress(console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("scoring", total=self.total)
-        return lambda n: self.bar.advance(task, n)
-
-    def __exit__(self, *_):
-        if self.bar is not None:
-            self.bar.stop()

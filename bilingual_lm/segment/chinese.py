@@ -142,6 +142,16 @@ class ChineseSegmenter:
     def segment(self, text: str) -> list[Token]:
         return self.segment_at(text, 0)
 
+    def words(self, text: str) -> list[str]:
+        """The words of `segment(text)` without their `Token`s (for training on large files); accurate
+        mode without protected user words takes the backend's plain cut, else the tokens' texts."""
+        if self.mode != "accurate" or self.protected:
+            return [token.text for token in self.segment(text)]
+        if self.backend == "rjieba":
+            return [word for word in self._tokenizer.cut(text, hmm=self.hmm) if not word.isspace()]
+        return [text[start:end] for start, end in accurate_spans(self._tokenizer, self._log_probabilities, text,
+                                                                 self.hmm)]
+
     def segment_at(self, text: str, offset: int) -> list[Token]:
         """The tokens of `text`, with spans shifted by `offset` (where `text` sits in a longer text)."""
         if not self.protected:

@@ -12,6 +12,14 @@ tag       rule                                                          examples
 ``punct`` punctuation only (Unicode category P)                         , 。 「 — ...
 ``sym``   symbols, or symbols mixed with punctuation (category S)       + $ ° ™ 😀 ++
 ========  ============================================================  ==========================
+
+Every other script rule of the project is built on the same two character classes (Unicode script Han and
+Unicode script Latin), so that a character such as 〇 (U+3007, script Han) is Chinese everywhere:
+
+* `token_script`: a model token's script for the eval's script mass ('han', 'latin' or 'other');
+* `is_cjk`: where an answer joins its prompt without a space (Han, CJK punctuation, full-width forms);
+* `is_spaced`: where two words are joined with a space (Latin letters and digits);
+* `TEXT_UNIT`: the units that the eval's diversity figures count.
 """
 
 from __future__ import annotations
@@ -36,6 +44,13 @@ _PUNCT_ONLY = regex.compile(r"\p{P}+")
 _SYMBOL_OR_PUNCT_ONLY = regex.compile(r"[\p{P}\p{S}]+")
 
 LANG_TAGS = ("zh", "en", "other", "num", "punct", "sym")
+SCRIPTS = ("han", "latin", "other")
+
+#: One unit for distinct-n and type/token: a Han character, a run of Latin letters, ASCII digits and
+#: apostrophes, or any other non-space character.
+TEXT_UNIT = regex.compile(rf"{HAN}|[\p{{Script=Latin}}0-9']+|[^{WHITESPACE_CLASS[1:-1]}]")
+_SPECIAL_TOKEN = regex.compile(r"^<[^<>\s]+>$")  # a model's special or byte token: <0xE4>, <unk>, </s>
+_CJK_FORMS = regex.compile(rf"{HAN}|[\u3000-\u303f\uff00-\uffef]")
 
 
 #: Tags already worked out, by token text (hot loops may read it directly); cleared when it grows large.
@@ -67,3 +82,27 @@ def _classify(text: str) -> str:
     if _SYMBOL_OR_PUNCT_ONLY.fullmatch(text):
         return "sym"
     return "other"
+
+
+def token_script(token: str) -> str:
+    """'han' if the token holds Han characters and no Latin letters, 'latin' the reverse, else 'other'.
+
+    Special and byte-fallback tokens (<unk>, </s>, <0xE4>), punctuation, digits, whitespace and tokens that
+    mix both scripts are 'other'.
+    """
+    if _SPECIAL_TOKEN.match(token):
+        return "other"
+    han, latin = bool(_HAN.search(token)), bool(_LATIN.search(token))
+    if han != latin:
+        return "han" if han else "latin"
+    return "other"
+
+
+def is_cjk(char: str) -> bool:
+    """A Han character, CJK punctuation (U+3000–U+303F) or a full-width form (U+FF00–U+FFEF)."""
+    return bool(_CJK_FORMS.match(char))
+
+
+def is_spaced(char: str) -> bool:
+    """A Latin letter or an ASCII digit: two words that meet at such characters are joined with a space."""
+    return ("0" <= char <= "9") or bool(_LATIN.match(char))

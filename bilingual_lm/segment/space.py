@@ -18,3 +18,7 @@ class SpaceSegmenter:
 
     def segment(self, text: str) -> list[Token]:
         return [Token(m.group(), lang_tag(m.group()), m.start(), m.end()) for m in _NON_SPACE.finditer(text)]
+
+    def words(self, text: str) -> list[str]:
+        """The tokens' texts alone, for training: `str.split` splits at the same characters."""
+        return text.split()

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from rich.console import Console
-from rich.progress import Progress
+
+from bilingual_lm.progress import Progress, report
 
 from .data import sample_batch
 
@@ -44,10 +44,12 @@ def train(
     config: TrainConfig,
     on_step: Callable[[int, float], None] | None = None,
     description: str = "training",
+    progress: Progress | None = None,
 ) -> list[float]:
     """Train `model` on random windows of `stream`; returns the training loss of every step.
 
-    `on_step(step, loss)` is called after each step (for example to evaluate now and then).
+    `on_step(step, loss)` is called after each step (for example to evaluate now and then); each step is also
+    reported to `progress`.
     """
     context = model.config.max_position_embeddings
     generator = torch.Generator().manual_seed(config.seed)
@@ -56,8 +58,7 @@ def train(
     )
     model.train()
     losses = []
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(description, total=config.steps)
+    with report(progress, description, config.steps) as advance:
         for step in range(config.steps):
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, config)
@@ -70,6 +71,6 @@ def train(
             losses.append(loss.item())
             if on_step is not None:
                 on_step(step, losses[-1])
-            progress.advance(task)
+            advance(1)
     model.eval()
     return losses

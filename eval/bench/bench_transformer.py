@@ -190,7 +190,7 @@ def main() -> None:
         result["max_abs_diff_vs_ours"] = max(abs(a - b) for a, b in zip(result["totals"], reference, strict=True))
     peers = [r["tokens_per_s"] for name, r in results.items() if name in ("lm-eval", "minicons") and "wall_s" in r]
     record = {
-        "model": scorer.describe(),
+        "model": scorer.describe().to_dict(),
         "sentences": len(texts),
         "tokens": tokens,
         "batch_size": args.batch_size,

@@ -50,7 +50,7 @@ def _pairs(task: Task) -> list[tuple[str, str]]:
 
 
 def _conditions(task: Task) -> str:
-    if task.kind != "choice":
+    if task.kind not in ("choice", "lens"):
         return "—"
     return f"all {len(_pairs(task))}" if not task.conditions else ", ".join(f"{a}→{b}" for a, b in _pairs(task))
 

@@ -85,8 +85,8 @@ def score_all(spec: str) -> dict:
     for lang, text in SENTENCES.items():
         scorer = load_scorer(spec, lang=lang)
         score = scorer.score([text])[0]
-        description = scorer.describe()
-        rows = factor_rows(score, bos=None if spec.startswith("ngram") else description.get("bos") or "")
+        description = scorer.describe().to_dict()
+        rows = factor_rows(score, bos=None if spec.startswith("ngram") else description["details"]["bos"] or "")
         result[lang] = {
             "text": text,
             "model": description,

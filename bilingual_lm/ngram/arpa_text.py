@@ -1,0 +1,211 @@
+"""ARPA text in bulk: numbers and n-gram lines formatted by numpy, with no Python object per line.
+
+* **Numbers** are written at KenLM's precision, float32 (lmplz computes in float32 and writes with
+  double-conversion's ``ToShortestSingle``): each log10 value becomes the shortest decimal whose float32
+  rounding is the value's float32 rounding, so that KenLM's files are copied digit for digit. 0 is "0",
+  log10 0 (-inf) is "-99". The digits are the value scaled by a power of ten and rounded to an integer;
+  each candidate is checked by the same division that a correctly rounded parser does (Python's
+  `float`, C's `strtod`), then rounded to float32.
+* **Lines**: every piece of a line (a number, a tab, the n-gram's words, a newline) is a slice of one
+  byte buffer, and a block of lines is all its pieces gathered at once (`ragged_take`). An n-gram's words
+  are its prefix's words, found in the lines of the section below, a space and its last word.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLOCK = 1 << 16  # values formatted at once: numpy's passes stay in the cache
+_DIGITS5 = np.array([f"{i:05d}".encode() for i in range(100_000)], dtype="S5")
+_POW10 = 10.0 ** np.arange(23)  # exact in float64
+_POW10_SIGNED = 10.0 ** np.arange(-22, 24)  # 10**i at i + 22
+_POW10_INT = 10 ** np.arange(19, dtype=np.int64)
+_PLAIN = (1e-7, 1e10)  # magnitudes laid out by numpy; the rest (rare in a model) by numpy's Dragon4
+_COUNTING = np.arange(0, dtype=np.int32)
+
+
+def ragged_take(source: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of ``source[starts[i] : starts[i] + lengths[i]]`` over i."""
+    global _COUNTING
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    small = len(source) < 1 << 31 and total < 1 << 31  # 32-bit indices: half the memory traffic
+    shift = starts - ends + lengths
+    index = np.repeat(shift.astype(np.int32) if small else shift, lengths)
+    if small:
+        if len(_COUNTING) < total:
+            _COUNTING = np.arange(max(total, 2 * len(_COUNTING)), dtype=np.int32)
+        index += _COUNTING[:total]
+    else:
+        index += np.arange(total, dtype=index.dtype)
+    return source[index]
+
+
+def _round_trip(magnitude: np.ndarray, exponent: np.ndarray, target: np.ndarray, digits: int):
+    """`magnitude` (float64 holding float32 values, 10**exponent <= magnitude < 10**(exponent+1)) rounded
+    to `digits` significant digits: the integer m and scale k (value m / 10**k), and whether m / 10**k,
+    correctly rounded to float64 and then to float32, is `target`."""
+    k = digits - 1 - exponent
+    if k.min(initial=0) >= 0:  # the usual case: a multiplication and a division by exact powers of ten
+        power = _POW10[k]
+        m = np.rint(magnitude * power)
+        back = m / power
+    else:
+        power = _POW10[np.abs(k)]
+        up = k >= 0
+        m = np.rint(np.where(up, magnitude * power, magnitude / power))
+        back = np.where(up, m / power, m * power)
+    return m, k, back.astype(np.float32) == target
+
+
+def shortest_float32(values: np.ndarray, before: bytes = b"", after: bytes = b"",
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's float32 rounding as its shortest decimal, log10 0 as -99, between the bytes `before` and
+    `after` (none or one each): a byte buffer, and where each value's text starts in it and how long it is.
+    Fastest on blocks that fit in the cache (`BLOCK`)."""
+    x = values.astype(np.float32)
+    if np.isnan(x).any() or x.max(initial=-np.inf) == np.inf:
+        raise ValueError("a log10 value is NaN or +inf")
+    absolute = np.abs(x)
+    plain = (absolute >= _PLAIN[0]) & (absolute < _PLAIN[1])
+    rows = np.flatnonzero(plain)
+    target = absolute[rows]
+    magnitude = target.astype(np.float64)
+    exponent = np.floor(np.log10(magnitude)).astype(np.int64)
+    exponent -= _POW10_SIGNED[exponent + 22] > magnitude  # where log10 rounded across a power of ten
+    exponent += _POW10_SIGNED[exponent + 23] <= magnitude
+    # 9 significant digits always suffice for float32, and a value with a decimal of d digits has one of
+    # every length above d: so try 9, then fewer while it still reads back
+    m_rows, k_rows, ok = _round_trip(magnitude, exponent, target, 9)
+    if not ok.all():
+        raise AssertionError("a float32 without a 9-digit decimal")
+    todo = np.arange(len(rows))
+    for digits in range(8, 0, -1):
+        m_d, k_d, ok = _round_trip(magnitude[todo], exponent[todo], target[todo], digits)
+        todo = todo[ok]
+        m_rows[todo], k_rows[todo] = m_d[ok], k_d[ok]
+        if not len(todo):
+            break
+    m, k = np.zeros(len(x), dtype=np.int64), np.zeros(len(x), dtype=np.int64)  # value = m / 10**k
+    m[rows], k[rows] = m_rows, k_rows  # 0 stays m = 0
+    m[x == -np.inf] = 99  # -99
+    buffer, starts, lengths = _layout(m, k, (x < 0) & (plain | (x == -np.inf)), before, after)
+    others = np.flatnonzero(~plain & (x != 0) & (x != -np.inf))
+    if len(others):
+        texts = [before + np.format_float_positional(v, unique=True, trim="-").encode() + after for v in x[others]]
+        starts[others] = len(buffer) + np.cumsum([0] + [len(t) for t in texts[:-1]])
+        lengths[others] = [len(t) for t in texts]
+        buffer = np.concatenate([buffer, np.frombuffer(b"".join(texts), dtype=np.uint8)])
+    return buffer, starts, lengths
+
+
+def _layout(m: np.ndarray, k: np.ndarray, negative: np.ndarray, before: bytes, after: bytes,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The decimals m / 10**k (0 <= m < 10**9, k <= 15, negated where `negative`), one row each, aligned at
+    the decimal point: a column for `before`, one for the sign, the integer part's digits in groups of
+    five, the point, the fraction's digits in groups of five (each group one field of a structured array,
+    copied whole) and a column for `after`."""
+    zero = np.flatnonzero((m % 10 == 0) & (m != 0))
+    while len(zero):  # m's trailing zeros are not written
+        m[zero] //= 10
+        k[zero] -= 1
+        zero = zero[m[zero] % 10 == 0]
+    decimals = np.maximum(k, 0)  # digits after the point
+    integer = np.where(k >= 0, m // _POW10_INT[decimals], m * _POW10_INT[np.maximum(-k, 0)])
+    places = np.maximum(np.searchsorted(_POW10_INT, integer, side="right"), 1)  # integer digits written
+    groups_before, groups_after = -(-int(places.max(initial=1)) // 5), -(-int(decimals.max(initial=0)) // 5)
+    fraction = (m - integer * _POW10_INT[decimals]) * _POW10_INT[5 * groups_after - decimals]
+    names = ["before", "sign", *(f"i{j}" for j in range(groups_before)), "point",
+             *(f"f{j}" for j in range(groups_after)), "after"]
+    formats = ["S1", "S1"] + ["S5"] * groups_before + ["S1"] + ["S5"] * groups_after + ["S1"]
+    layout = np.empty(len(m), dtype=np.dtype({"names": names, "formats": formats}))
+    for name, number, groups in (("i", integer, groups_before), ("f", fraction, groups_after)):
+        for j in range(groups):
+            layout[f"{name}{j}"] = _DIGITS5[number // _POW10_INT[5 * (groups - 1 - j)] % 100_000]
+    layout["point"] = b"."
+    point = 2 + 5 * groups_before
+    start = point - places - negative
+    end = point + np.where(k > 0, 1 + k, 0)
+    rows = np.arange(len(m), dtype=np.int64) * layout.dtype.itemsize
+    flat = layout.view(np.uint8)
+    flat[(rows + start)[negative]] = ord("-")
+    if before:
+        start -= 1
+        flat[rows + start] = before[0]
+    if after:
+        flat[rows + end] = after[0]
+        end += 1
+    return flat, rows + start, end - start
+
+
+def block_numbers(prob: np.ndarray, backoff: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A block's probabilities with their tab, and its back-off weights between a tab and a newline (None
+    for the highest order), by `shortest_float32`."""
+    numbers = [shortest_float32(prob, after=b"\t")]
+    return numbers if backoff is None else [*numbers, shortest_float32(backoff, before=b"\t", after=b"\n")]
+
+
+class SectionWriter:
+    """The lines of one ARPA section, ``prob TAB words [TAB backoff] NEWLINE``, block by block.
+
+    Every piece of a line is a slice of one source buffer: the section below's lines (an n-gram's words
+    are its prefix's words, a space and its last word, and the prefix's words sit in the line below), the
+    words with a leading space, a newline, and a scratch area for the block's numbers (with their tabs).
+    """
+
+    def __init__(self, words: list[bytes], lower: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                 keep: bool = True):
+        spaced = b"".join(b" " + word for word in words)
+        self.word_lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        below = lower[0] if lower else np.zeros(0, dtype=np.uint8)
+        self.lower = lower
+        self.word_starts = len(below) + np.cumsum(self.word_lengths + 1) - self.word_lengths  # after the space
+        self.newline = len(below) + len(spaced)
+        self.scratch = self.newline + 1
+        self.source = np.empty(self.scratch, dtype=np.uint8)
+        self.source[:len(below)] = below
+        self.source[len(below):self.newline] = np.frombuffer(spaced, dtype=np.uint8)
+        self.source[self.newline] = ord("\n")
+        self.blocks: list[np.ndarray] = []
+        self.text_starts: list[np.ndarray] = []
+        self.text_lengths: list[np.ndarray] = []
+        self.written = 0
+        self.keep = keep  # the lines, for the section above
+
+    def lines(self, numbers: list[tuple[np.ndarray, np.ndarray, np.ndarray]], prefix: np.ndarray | None,
+              last: np.ndarray) -> np.ndarray:
+        """The bytes of the lines of n-grams ending in `last`, after `prefix` (indices in the section
+        below; None for unigrams), their numbers formatted by `block_numbers`."""
+        size = self.scratch + sum(len(grid) for grid, _, _ in numbers)
+        if len(self.source) < size:
+            self.source = np.concatenate([self.source[:self.scratch], np.empty(size - self.scratch, np.uint8)])
+        at, placed = self.scratch, []
+        for grid, starts, lengths in numbers:
+            self.source[at:at + len(grid)] = grid
+            placed.append((starts + at, lengths))
+            at += len(grid)
+        if prefix is None:
+            words = [(self.word_starts[last], self.word_lengths[last])]
+        else:
+            _, below_starts, below_lengths = self.lower
+            words = [(below_starts[prefix], below_lengths[prefix]),
+                     (self.word_starts[last] - 1, self.word_lengths[last] + 1)]
+        newline = np.full(len(last), self.newline), np.ones(len(last), dtype=np.int64)
+        pieces = [placed[0], *words, placed[1] if len(placed) > 1 else newline]
+        starts = np.stack([s for s, _ in pieces], axis=1)
+        lengths = np.stack([n for _, n in pieces], axis=1)
+        out = ragged_take(self.source, starts.ravel(), lengths.ravel())
+        if self.keep:
+            line_lengths = lengths.sum(axis=1)
+            self.blocks.append(out)
+            self.text_starts.append(self.written + np.cumsum(line_lengths) - line_lengths + placed[0][1])
+            self.text_lengths.append(sum(n for _, n in words))
+            self.written += len(out)
+        return out
+
+    def section(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All lines written so far, and where each n-gram's words start in them and how long they are."""
+        empty = np.zeros(0, dtype=np.int64)
+        return (np.concatenate(self.blocks) if self.blocks else np.zeros(0, dtype=np.uint8),
+                np.concatenate(self.text_starts) if self.text_starts else empty,
+                np.concatenate(self.text_lengths) if self.text_lengths else empty)

@@ -1,0 +1,115 @@
+"""Token trees: texts that start alike (BOS, a shared context, the same first words) share those tokens in one row.
+
+Short rows, sorted by their tokens, are merged into tries of at most `TREE_TOKENS` tokens, one per batch row. Each
+token keeps its position in its own sequence and attends to its ancestors only (a 4-D additive mask; one per
+layer type when sliding-window layers look back less than a tree), so it gets exactly the hidden state it has in
+its own sequence. Whether a model honours this is checked at load against the padded reference (`paths.py`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from bilingual_lm.score.transformer.encoding import Row, common_prefix
+from bilingual_lm.score.transformer.head import Pairs
+from bilingual_lm.score.transformer.padded import MAX_BATCH_TOKENS
+
+TREE_TOKENS = 64  # tokens per token tree: rows this short are merged into trees (attention costs tree length²)
+
+
+class Tree:
+    """Token sequences merged where they start alike: node i holds token ids[i] at position positions[i] of its
+    sequences, and attends to `ancestors[i]` (itself included)."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.positions: list[int] = []
+        self.ancestors: list[list[int]] = []
+
+    def grow(self, token: int, position: int, parent: int | None) -> int:
+        node = len(self.ids)
+        self.ids.append(token)
+        self.positions.append(position)
+        self.ancestors.append([*(self.ancestors[parent] if parent is not None else []), node])
+        return node
+
+
+def tree_inputs(scorer, chosen: list[tuple[Row, list[int]]]) -> tuple[dict, torch.Tensor, Pairs]:
+    """Rows (sorted by their tokens) merged into trees: model inputs, the nodes whose next token is scored
+    (`keep`), and which token to read at each kept node (in row-major order) for which score."""
+    lead = len(scorer.lead)
+    trees: list[Tree] = []
+    previous: list[int] = []
+    path: list[int] = []  # the tree nodes of the previous sequence
+    asks = []  # (tree, node, target, where)
+    for row, seq in chosen:
+        shared = common_prefix([previous, seq]) if trees else 0
+        if not trees or len(trees[-1].ids) + len(seq) - shared > TREE_TOKENS:
+            trees.append(Tree())
+            shared = 0
+        tree = trees[-1]
+        path = path[:shared]
+        for column in range(shared, len(seq)):
+            path.append(tree.grow(seq[column], column, parent=path[-1] if path else None))
+        for index in range(row.score_from, row.end):
+            column = index - row.start + lead
+            asks.append((len(trees) - 1, path[column - 1], seq[column], (row.item, index)))
+        previous = seq
+    width = max(len(tree.ids) for tree in trees)
+    ids = torch.full((len(trees), width), scorer.pad_id, dtype=torch.long)
+    positions = torch.zeros((len(trees), width), dtype=torch.long)
+    allowed = torch.eye(width, dtype=torch.bool).repeat(len(trees), 1, 1)  # padding attends to itself
+    for t, tree in enumerate(trees):
+        ids[t, : len(tree.ids)] = torch.tensor(tree.ids)
+        positions[t, : len(tree.ids)] = torch.tensor(tree.positions)
+        for node, ancestors in enumerate(tree.ancestors):
+            allowed[t, node, ancestors] = True
+    keep = torch.zeros((len(trees), width), dtype=torch.bool)
+    for t, node, _, _ in asks:
+        keep[t, node] = True
+    kept_index = (keep.flatten().cumsum(0) - 1).view(keep.shape)  # row of each kept node in hidden[keep]
+    pairs = Pairs()
+    for t, node, target, where in asks:
+        pairs.add(int(kept_index[t, node]), target, where)
+    inputs = {
+        "input_ids": ids.to(scorer.device),
+        "position_ids": positions.to(scorer.device),
+        "attention_mask": tree_mask(scorer, allowed, positions),
+        "use_cache": False,
+    }
+    return inputs, keep.to(scorer.device), pairs
+
+
+def tree_mask(scorer, allowed: torch.Tensor, positions: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
+    """The additive 4-D attention mask of a batch of trees: one for every layer, or one per layer type (the
+    transformers convention for models with sliding-window layers) when those layers look back less than a
+    tree's length."""
+    window = getattr(scorer.model.config.get_text_config(), "sliding_window", None)
+
+    def additive(where: torch.Tensor) -> torch.Tensor:
+        mask = torch.zeros(where.shape, dtype=scorer.dtype).masked_fill_(~where, torch.finfo(scorer.dtype).min)
+        return mask[:, None].to(scorer.device)
+
+    if window is None or window >= TREE_TOKENS:
+        return additive(allowed)
+    near = positions[:, :, None] - positions[:, None, :] < window
+    return {"full_attention": additive(allowed), "sliding_attention": additive(allowed & near)}
+
+
+def tree_batches(indices: list[int], sequences: list[list[int]], batch_size: int) -> list[list[int]]:
+    """Indices sorted by their sequences (so that sequences starting alike are neighbours), cut into batches of at
+    most `batch_size` sequences, as even as that allows (no small last batch), and at most about
+    `MAX_BATCH_TOKENS` tokens."""
+    order = sorted(indices, key=lambda r: sequences[r])
+    per_batch = math.ceil(len(order) / math.ceil(len(order) / batch_size)) if order else batch_size
+    batches: list[list[int]] = []
+    tokens = 0
+    for r in order:
+        if not batches or len(batches[-1]) >= per_batch or tokens + len(sequences[r]) > MAX_BATCH_TOKENS:
+            batches.append([])
+            tokens = 0
+        batches[-1].append(r)
+        tokens += len(sequences[r])
+    return batches
