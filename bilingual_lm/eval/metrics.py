@@ -13,6 +13,7 @@ Conventions (recorded in every results.json under `conventions`):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -123,6 +124,14 @@ def type_token_ratio(texts: Sequence[str]) -> float:
     """Unique units / all units, pooled over the texts."""
     units = [unit for text in texts for unit in text_units(text)]
     return len(set(units)) / len(units) if units else float("nan")
+
+
+_MARKUP = re.compile(r"<[^<>\s]+>|\[multimodal\]")
+
+
+def special_token_count(texts: Sequence[str]) -> int:
+    """How many special or markup tokens (<start_of_image>, <unused3>, ...) the texts hold, as written."""
+    return sum(len(_MARKUP.findall(text)) for text in texts)
 
 
 SCRIPT_OF_LANG = {"zh": "han", "en": "latin"}
