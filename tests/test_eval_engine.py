@@ -112,7 +112,7 @@ def test_open_samples_are_seeded(tasks, tmp_path):
 
 def test_results_record_how_they_were_made(run):
     _, results, _ = run
-    assert results["schema_version"].startswith("1.")
+    assert results["schema_version"].startswith("2.")
     assert len(results["model"]["fingerprint"]) == 64
     assert results["device"] == "cpu" and results["dtype"] == "float64"
     assert len(results["tasks"]["t_currency"]["template_hash"]) == 64

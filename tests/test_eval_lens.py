@@ -16,7 +16,7 @@ from bilingual_lm.eval import layers
 from bilingual_lm.eval.evaluate import evaluate
 from bilingual_lm.eval.loader import load_task_file, load_tasks
 from bilingual_lm.score.transformer import TransformerScorer
-from tests.tiny_causal_lm import next_logprob, tiny_gemma3, tiny_tokenizer
+from tests.tiny_causal_lm import next_logprob, saved, tiny_gemma3, tiny_tokenizer
 
 LIMIT = 5
 
@@ -144,10 +144,7 @@ def test_a_malformed_lens_file_gives_one_line_naming_the_field(tmp_path, old, ne
 
 @pytest.fixture(scope="module")
 def saved_gemma3(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-gemma3")
-    tiny_gemma3().save_pretrained(folder)
-    tiny_tokenizer().save_pretrained(folder)
-    return folder
+    return saved(tiny_gemma3(), tmp_path_factory.mktemp("tiny-gemma3"))
 
 
 def test_blm_lens_prints_each_layers_answer_probabilities_as_json(blm, saved_gemma3, scorer):

@@ -47,3 +47,19 @@ def test_ece_of_a_calibrated_model_is_near_its_expected_value():
     low, high = result["calibrated_range"]
     assert low <= result["mean"] <= high
     assert result["ci"][0] < result["ci"][1]
+
+
+def test_row_wise_js_equals_the_per_item_function():
+    rng = np.random.default_rng(2)
+    p, q = rng.dirichlet(np.ones(6), 50), rng.dirichlet(np.ones(6), 50)
+    q[0] = [1, 0, 0, 0, 0, 0]
+    expected = [metrics.js_divergence_bits(a, b) for a, b in zip(p, q, strict=True)]
+    assert metrics.js_divergence_rows(p, q) == pytest.approx(expected, abs=1e-12)
+
+
+def test_js_chance_of_identical_uniform_sides_is_zero_and_of_peaked_sides_is_positive():
+    uniform = [(np.full(4, 0.25), np.full(4, 0.25))] * 5
+    assert stats.js_chance(uniform, 0, "t") == pytest.approx(0.0, abs=1e-12)
+    peaked = [(np.array([1.0, 0, 0, 0]), np.array([1.0, 0, 0, 0]))] * 40
+    # a permuted one-hot lands on the same candidate 1/4 of the time (JS 0), else JS = 1 bit
+    assert stats.js_chance(peaked, 0, "t") == pytest.approx(0.75, abs=0.05)

@@ -11,14 +11,19 @@ import torch
 from transformers import CohereConfig, CohereForCausalLM
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.lens import LogitLens, head, readout
+from bilingual_lm.lens import LogitLens, head
 from bilingual_lm.lens.answers import answer_tokens
 from bilingual_lm.lens.vocabulary import script_groups, token_texts
+from bilingual_lm.score.transformer import TransformerScorer, states
 from bilingual_lm.segment.script import lang_tag
 from tests.tiny_causal_lm import tiny_gemma3, tiny_llama, tiny_qwen2, tiny_tokenizer
 
 PROMPTS = ["我喜欢喝水", "I like to drink", "他们"]
 ARCHITECTURES = {"llama": tiny_llama, "gemma3": tiny_gemma3, "qwen2": tiny_qwen2}
+
+
+def _lens(model) -> LogitLens:
+    return LogitLens(TransformerScorer(model, tiny_tokenizer(), name=type(model).__name__))
 
 
 def _all_tokens(lens: LogitLens, prompts: list[str]) -> list:
@@ -43,7 +48,7 @@ def _cut(model, layers: int):
 @pytest.mark.parametrize("architecture", list(ARCHITECTURES))
 def test_last_layer_equals_the_models_output_distribution(architecture):
     model = ARCHITECTURES[architecture]()
-    lens = LogitLens(model, tiny_tokenizer())
+    lens = _lens(model)
     for prompt, readings in zip(PROMPTS, _all_tokens(lens, PROMPTS), strict=True):
         expected = _model_logprobs(model, lens.encode(prompt))
         got = torch.tensor(readings.target_logprobs[-1], dtype=torch.float64)
@@ -55,7 +60,7 @@ def test_last_layer_equals_the_models_output_distribution(architecture):
 @pytest.mark.parametrize("architecture", list(ARCHITECTURES))
 def test_each_layer_equals_the_model_cut_after_that_layer(architecture):
     model = ARCHITECTURES[architecture]()
-    lens = LogitLens(model, tiny_tokenizer())
+    lens = _lens(model)
     readings = _all_tokens(lens, PROMPTS)
     assert len(readings[0].entropy_bits) == lens.n_layers + 1
     for layers in range(lens.n_layers + 1):
@@ -69,7 +74,7 @@ def test_each_layer_equals_the_model_cut_after_that_layer(architecture):
 def test_script_masses_and_top_token_match_the_full_distribution():
     model = tiny_gemma3()
     tokenizer = tiny_tokenizer()
-    lens = LogitLens(model, tokenizer)
+    lens = _lens(model)
     texts = token_texts(tokenizer)
     han = torch.tensor([bool(t) and lang_tag(t) == "zh" for t in texts])
     latin = torch.tensor([bool(t) and lang_tag(t) == "en" for t in texts])
@@ -89,7 +94,7 @@ def test_lens_of_a_two_layer_toy_equals_a_hand_computation():
     """A one-token input (BOS), so attention is the value path only: h ← h + W_o W_v n₁(h); then the MLP:
     h ← h + W_down (silu(W_gate n₂(h)) ⊙ W_up n₂(h)). The lens at state ℓ is softmax(W_U n_f(h_ℓ))."""
     model = tiny_llama()
-    lens = LogitLens(model, tiny_tokenizer())
+    lens = _lens(model)
     base = model.base_model
     p = {name: value.detach().double().numpy() for name, value in model.named_parameters()}
     eps = model.config.rms_norm_eps
@@ -136,8 +141,8 @@ def test_tiled_head_equals_a_plain_computation_across_tiles(monkeypatch):
 def test_batched_readings_equal_one_prompt_at_a_time(architecture, monkeypatch):
     """Batches of two neighbours in sorted order: 我喜欢喝茶。我喜欢喝 and 我喜欢喝茶。你呢 share the KV cache of
     their first five tokens, the others only BOS's."""
-    monkeypatch.setattr(readout, "BATCH_ROWS", 2)
-    lens = LogitLens(ARCHITECTURES[architecture](), tiny_tokenizer())
+    monkeypatch.setattr(states, "BATCH_ROWS", 2)
+    lens = _lens(ARCHITECTURES[architecture]())
     prompts = [*PROMPTS, "我喜欢喝茶。我喜欢喝", "我喜欢喝茶。我喜欢", "我喜欢喝茶。你呢"]
     targets = [[5, 9], [7, 11], [13, 17], [19, 23], [29, 31], [37, 41]]
     together = lens.read(prompts, targets)
@@ -180,4 +185,4 @@ def test_a_head_with_a_logit_scale_is_refused():
                           num_attention_heads=2, num_key_value_heads=1, logit_scale=0.5)
     torch.manual_seed(0)
     with pytest.raises(InputError, match="head is not final norm"):
-        LogitLens(CohereForCausalLM(config).eval(), tiny_tokenizer())
+        _lens(CohereForCausalLM(config).eval())

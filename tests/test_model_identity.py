@@ -96,3 +96,17 @@ def test_a_file_is_hashed_once_per_size_and_mtime(tmp_path, cache, monkeypatch):
     os.utime(path, ns=(1, 1))  # a different mtime, the same size
     assert fingerprint.sha256_file(path) == real_sha256(b"b" * 1000).hexdigest()
     assert len(hashed()) == 2
+
+
+def test_an_ngram_models_identity_is_its_content_not_the_paths_spelling(tmp_path, monkeypatch):
+    from bilingual_lm.ngram import train_ngram
+
+    monkeypatch.chdir(tmp_path)
+    train_ngram([["a", "b"], ["b", "a", "a"]], 2, "kn").save_arpa(tmp_path / "m.arpa")
+    plain, dotted = (load_scorer(spec, lang="space", device="cpu").describe() for spec in ("ngram:m.arpa",
+                                                                                            "ngram:./m.arpa"))
+    assert plain.name != dotted.name
+    assert model_fingerprint(plain.to_dict()) == model_fingerprint(dotted.to_dict())
+    train_ngram([["a", "b"]], 2, "kn").save_arpa(tmp_path / "other.arpa")
+    other = load_scorer("ngram:other.arpa", lang="space", device="cpu").describe()
+    assert model_fingerprint(other.to_dict()) != model_fingerprint(plain.to_dict())

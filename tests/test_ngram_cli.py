@@ -5,7 +5,7 @@ import pytest
 from hostile import run_in_process as run_blm
 from test_ngram_data import KENLM
 
-from bilingual_lm.ngram import load_ngram
+from bilingual_lm.ngram import load_ngram, train_ngram
 
 
 def test_train_writes_kenlms_model_from_pretokenized_text(tmp_path, monkeypatch, capsys):
@@ -19,6 +19,28 @@ def test_train_writes_kenlms_model_from_pretokenized_text(tmp_path, monkeypatch,
     assert [len(k) for k in ours.keys] == [len(k) for k in kenlm.keys]
     test = [line.split() for line in (KENLM / "zh.test.txt").read_text(encoding="utf-8").splitlines()]
     assert np.allclose(ours.score_sentences(test).logprobs, kenlm.score_sentences(test).logprobs, atol=1e-4)
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_train_on_raw_chinese_segments_with_the_backend_asked_for(tmp_path, monkeypatch, backend):
+    # the reference: the same text cut by the backend itself, then trained on as pre-segmented words
+    pytest.importorskip(backend)
+    raw = [line.replace(" ", "") for line in (KENLM / "zh.train.txt").read_text(encoding="utf-8").splitlines()[:300]]
+    (tmp_path / "raw.txt").write_text("\n".join(raw) + "\n", encoding="utf-8")
+    code = run_blm(monkeypatch, "ngram", "train", tmp_path / "raw.txt", "-n", 3, "--lang", "zh", "--backend", backend,
+                   "--no-progress", "-o", tmp_path / "m.blm")
+    assert code == 0
+    if backend == "jieba":
+        import jieba
+        cut = [[w for w in jieba.lcut(line) if not w.isspace()] for line in raw]
+    else:
+        import rjieba
+        cut = [[w for w in rjieba.cut(line, True) if not w.isspace()] for line in raw]
+    reference = train_ngram([words for words in cut if words], 3, "kn")
+    ours = load_ngram(tmp_path / "m.blm")
+    assert ours.vocab == reference.vocab
+    for n in range(3):
+        assert np.array_equal(ours.keys[n], reference.keys[n]) and np.array_equal(ours.prob[n], reference.prob[n])
 
 
 def test_train_writes_native_by_suffix_with_options(tmp_path, monkeypatch):
@@ -38,6 +60,8 @@ def test_train_writes_native_by_suffix_with_options(tmp_path, monkeypatch):
     (["--smoothing", "good-turing"], "unknown smoothing 'good-turing'"),
     (["--smoothing", "addk"], "no exact ARPA form"),
     (["--lang", "klingon"], "unknown language or segmenter"),
+    (["--lang", "space", "--backend", "rjieba"], "--backend: only for --lang zh or auto"),
+    (["--lang", "zh", "--backend", "pkuseg"], "unknown backend 'pkuseg'"),
 ])
 def test_bad_options_exit_2_with_one_line_and_no_file(tmp_path, monkeypatch, capsys, args, message):
     output = tmp_path / "m.arpa"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -36,6 +37,7 @@ def note_folder(root: Path, heights: list[float], table: str) -> Path:
     return out.dir
 
 
+@pytest.mark.slow  # reruns three notes in the full profile (minutes)
 def test_committed_results_of_the_deterministic_notes_match_a_fresh_full_run():
     done = blm("notes", "check", *(arg for slug in DETERMINISTIC for arg in ("--only", slug)))
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]

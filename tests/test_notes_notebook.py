@@ -39,6 +39,7 @@ def test_notebook_holds_every_line_of_the_script(script):
     assert notebook["cells"][0]["cell_type"] == "markdown" and "FAST = True" in "".join(notebook["cells"][1]["source"])
 
 
+@pytest.mark.slow  # runs a note's script, then its notebook (minutes)
 def test_notebook_run_cell_by_cell_makes_what_the_script_makes(tmp_path):
     script = ROOT / "notes" / "scripts" / "02-counting.py"
     notebook = tmp_path / "02-counting.ipynb"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import torch
-from tiny_causal_lm import reference_logprobs, tiny_llama, tiny_tokenizer
+from tiny_causal_lm import reference_logprobs, saved, tiny_llama, tiny_tokenizer
 from transformers import BertConfig, BertForMaskedLM, PythonBackend
 
 from bilingual_lm.errors import InputError
@@ -21,10 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 @pytest.fixture(scope="module")
 def saved_llama(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-llama")
-    tiny_llama().save_pretrained(folder)
-    tiny_tokenizer().save_pretrained(folder)
-    return folder
+    return saved(tiny_llama(), tmp_path_factory.mktemp("tiny-llama"))
 
 
 @pytest.fixture()
@@ -80,8 +77,7 @@ def test_non_causal_model_is_an_input_error(tmp_path, cache):
         intermediate_size=64,
     )
     torch.manual_seed(0)
-    BertForMaskedLM(config).save_pretrained(tmp_path)
-    tiny_tokenizer().save_pretrained(tmp_path)
+    saved(BertForMaskedLM(config), tmp_path)
     with pytest.raises(InputError, match="not a causal language model"):
         load_scorer(f"hf:{tmp_path}")
 

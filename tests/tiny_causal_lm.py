@@ -85,6 +85,13 @@ def tiny_qwen2(seed: int = 0) -> Qwen2ForCausalLM:
     return _small(Qwen2ForCausalLM, Qwen2Config, seed, tie_word_embeddings=False)
 
 
+def saved(model, folder):
+    """`model` and the tiny tokenizer saved in `folder` (an `hf:` model folder); the folder."""
+    model.save_pretrained(folder)
+    tiny_tokenizer().save_pretrained(folder)
+    return folder
+
+
 @torch.inference_mode()
 def next_logprob(model, prefix: list[int], token: int) -> float:
     """log p(token | prefix): one unbatched forward pass, read at its last position."""

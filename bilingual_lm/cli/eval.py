@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,10 +20,10 @@ def default_output_dir(model: str) -> Path:
     return Path("blm-results") / f"{slug}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
 
 
-def _task_names(text: str | None) -> list[str] | None:
+def _task_names(text: str | None) -> tuple[str, ...] | None:
     if text is None:
         return None
-    names = [name.strip() for name in text.split(",") if name.strip()]
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
     if not names:
         raise InputError("--tasks: no task names given")
     return names
@@ -85,42 +84,20 @@ def eval_command(ctx, model, lang, tasks, tasks_dir, limit, batch_size, device, 
     from rich.console import Console
 
     from bilingual_lm.cli.progress import rich_progress
-    from bilingual_lm.eval import distributed, report
-    from bilingual_lm.eval.evaluate import evaluate, parse_langs, runnable_tasks
-    from bilingual_lm.eval.loader import load_tasks
-    from bilingual_lm.score.registry import load_scorer
+    from bilingual_lm.eval import report
+    from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
 
-    langs = parse_langs(lang)
-    names = _task_names(tasks)
-    selected, notes = runnable_tasks(load_tasks(names, tasks_dir=tasks_dir), langs, explicit=names is not None)
-    if not selected:
-        raise InputError("no task to run")
-    output = Path(output_dir) if output_dir else default_output_dir(model)
-    group = distributed.process_group()
-    options = {"lang": "auto", "progress": rich_progress}
-    if group.device(device):
-        options["device"] = group.device(device)
-    if batch_size:
-        options["batch_size"] = batch_size
     stderr = Console(stderr=True, markup=False)
-    for note in notes:
-        stderr.print(f"blm: note: {note}", highlight=False, markup=False)
-    loading = time.perf_counter()
-    scorer = load_scorer(model, **options)
-    load_seconds = time.perf_counter() - loading
-    try:
-        results = evaluate(
-            scorer, selected, langs, model_spec=model, output_dir=output, seed=seed, n_bootstrap=bootstrap,
-            limit=limit, batch_size=batch_size, cache_path=not no_cache, overwrite=overwrite, progress=rich_progress,
-            notes=notes, load_seconds=load_seconds, group=group,
-        )
-    finally:
-        distributed.leave(group)
+    output = Path(output_dir) if output_dir else default_output_dir(model)
+    spec = EvalSpec(model=model, langs=tuple(lang.split(",")), tasks=_task_names(tasks), tasks_dir=tasks_dir,
+                    limit=limit, seed=seed, bootstrap=bootstrap)
+    config = EvalConfig(device=device, batch_size=batch_size, output_dir=output, overwrite=overwrite,
+                        cache=not no_cache, progress=rich_progress,
+                        note=lambda note: stderr.print(f"blm: note: {note}", highlight=False, markup=False))
+    results = run_eval(spec, config)
     if results is None:
         return
-    for note in results["notes"][len(notes):]:  # what the run found (a damaged cache row, ...)
-        stderr.print(f"blm: note: {note}", highlight=False, markup=False)
-    report.print_summary(results)
+    report.print_summary(results.to_dict())
     click.echo(f"results: {output}/ (results.json, samples.jsonl, report.md, plots)", err=True)
 
 

@@ -23,12 +23,14 @@ def ngram() -> None:
 @click.option("--alpha", type=float, default=0.4, show_default=True, help="α for stupid backoff.")
 @click.option("--lang", default="auto", show_default=True,
               help="Segmenter for each line: zh, en, auto, space (pre-tokenized text) or char.")
+@click.option("--backend", default=None, metavar="NAME",
+              help="Chinese backend for --lang zh or auto: jieba or rjieba (default jieba).")
 @click.option("--min-count", type=int, default=1, show_default=True,
               help="Words seen fewer times become <unk>.")
 @click.option("--vocab", "vocab_file", default=None, help="A file of words, one per line: the vocabulary.")
 @click.option("--output", "-o", required=True, help="The model file: .blm for the native format, else ARPA.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars on stderr.")
-def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, output, progress):
+def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_file, output, progress):
     """Train on CORPUS files (UTF-8, one sentence per line; <s> and </s> are added to each line)."""
     from bilingual_lm.cli.io import read_text_file
     from bilingual_lm.cli.progress import rich_progress
@@ -41,7 +43,9 @@ def train(corpus, order, smoothing, k, alpha, lang, min_count, vocab_file, outpu
     native = Path(output).suffix == ".blm"
     if smoothing == "addk" and order > 1 and not native:
         raise InputError("an add-k model above order 1 has no exact ARPA form; write it to a .blm file")
-    segmenter = get_segmenter(lang)
+    if backend is not None and lang not in ("zh", "auto"):
+        raise InputError(f"--backend: only for --lang zh or auto, not {lang!r}")
+    segmenter = get_segmenter(lang, **({} if backend is None else {"backend": backend}))
     vocab = None
     if vocab_file is not None:
         vocab = [w.strip() for w in text_lines(read_text_file(vocab_file)) if w.strip()]

@@ -37,7 +37,7 @@ from bilingual_lm.score.registry import load_scorer
 @click.option("--device", default=None, help="cpu, cuda, mps [default: automatic].")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
 @click.option("--max-chars", type=click.IntRange(min=1), default=None,
-              help="Longest text (with its context) a Transformer scores [default: 20000]; n-grams have no limit.")
+              help="Longest text with its context [default: 20000 for a Transformer, 1000000 for an n-gram].")
 def score(texts, model, lang, context, files, output_format, device, batch_size, max_chars):
     """Score TEXTS (or lines of --file, or stdin): p(S) = p(w1) p(w2|w1) ... p(wn|w1...wn-1)."""
     from bilingual_lm.cli.progress import rich_progress

@@ -113,7 +113,7 @@ def _comparison(rows_a, rows_b, recs_a, recs_b, boot, seed, key) -> dict:
         "rankc": boot.mean([metrics.rankc(p, q) for p, q in pairs]),
         "rankc_chance": stats.rankc_chance([p.size for p, _ in pairs]),
         "js_bits": boot.mean(js),
-        "js_chance": stats.permutation_chance(pairs, metrics.js_divergence_bits, seed, *key),
+        "js_chance": stats.js_chance(pairs, seed, *key),
         "top1_agreement": stats.wilson([float(a["top1"] == b["top1"]) for a, b in zip(rows_a, rows_b, strict=True)]),
         "correct_overlap": metrics.correct_overlap([r["accuracy"] == 1.0 for r in rows_a],
                                                    [r["accuracy"] == 1.0 for r in rows_b]),

@@ -57,7 +57,7 @@ def summarize(by_condition: dict[str, list[dict]], neutral: dict, available: Seq
             "rankc": boot.mean([metrics.rankc(p, q) for p, q in pairs]),
             "rankc_chance": stats.rankc_chance([p.size for p, _ in pairs]),
             "js_bits": boot.mean([metrics.js_divergence_bits(p, q) for p, q in pairs]),
-            "js_chance": stats.permutation_chance(pairs, metrics.js_divergence_bits, seed, task, "concept", rule),
+            "js_chance": stats.js_chance(pairs, seed, task, "concept", rule),
             "accuracy_difference": difference,
         }
     result["robustness"] = robustness.verdict({rule: entry["accuracy_difference"]

@@ -40,13 +40,14 @@ def lens_of(scorer):
     """The `LogitLens` of a Transformer scorer (built once); an InputError for a model without layers."""
     lens = getattr(scorer, "_logit_lens", None)
     if lens is None:
-        model, tokenizer = getattr(scorer, "model", None), getattr(scorer, "tokenizer", None)
-        if model is None or tokenizer is None:
+        from bilingual_lm.score.transformer import TransformerScorer
+
+        if not isinstance(scorer, TransformerScorer):
             raise InputError(f"lens tasks read a Transformer's layers; {getattr(scorer, 'name', 'this model')} "
                              "has none (use --model gemma3-270m, hf:... or gguf:...)")
         from bilingual_lm.lens import LogitLens
 
-        lens = scorer._logit_lens = LogitLens(model, tokenizer)
+        lens = scorer._logit_lens = LogitLens(scorer)
     return lens
 
 

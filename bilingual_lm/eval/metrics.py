@@ -13,6 +13,7 @@ Conventions (recorded in every results.json under `conventions`):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -55,8 +56,8 @@ def expected_calibration_error(confidences: Sequence[float], correct: Sequence[b
         return float("nan")
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     bins = np.digitize(conf, edges[1:-1], right=True)
-    gaps = [abs((hits[bins == b] - conf[bins == b]).sum()) for b in range(n_bins)]
-    return float(sum(gaps) / conf.size)
+    gaps = np.bincount(bins, weights=hits - conf, minlength=n_bins)  # Σ_b (hits − confidence) per bin
+    return float(np.abs(gaps).sum() / conf.size)
 
 
 def rankc_weights(n: int) -> np.ndarray:
@@ -88,6 +89,15 @@ def js_divergence_bits(p: Sequence[float], q: Sequence[float]) -> float:
         return float((a[mask] * np.log2(a[mask] / m[mask])).sum())
 
     return max(0.0, (kl(p) + kl(q)) / 2)
+
+
+def js_divergence_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """`js_divergence_bits` of each row of p against the same row of q (arrays of shape items × candidates)."""
+    m = (p + q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(p > 0, p * np.log2(p / m), 0.0).sum(axis=1)
+        kl_q = np.where(q > 0, q * np.log2(q / m), 0.0).sum(axis=1)
+    return np.maximum(0.0, (kl_p + kl_q) / 2)
 
 
 def correct_overlap(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> dict:
@@ -123,6 +133,14 @@ def type_token_ratio(texts: Sequence[str]) -> float:
     """Unique units / all units, pooled over the texts."""
     units = [unit for text in texts for unit in text_units(text)]
     return len(set(units)) / len(units) if units else float("nan")
+
+
+_MARKUP = re.compile(r"<[^<>\s]+>|\[multimodal\]")
+
+
+def special_token_count(texts: Sequence[str]) -> int:
+    """How many special or markup tokens (<start_of_image>, <unused3>, ...) the texts hold, as written."""
+    return sum(len(_MARKUP.findall(text)) for text in texts)
 
 
 SCRIPT_OF_LANG = {"zh": "han", "en": "latin"}

@@ -39,8 +39,8 @@ def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
             xs.append(t_index + (c_index - (len(conditions) - 1) / 2) * width)
             means.append(entry["mean"])
             low, high = entry["ci"] or (entry["mean"], entry["mean"])
-            errors[0].append(entry["mean"] - low)
-            errors[1].append(high - entry["mean"])
+            errors[0].append(max(entry["mean"] - low, 0.0))  # a Wilson bound can round past the mean at 0 or 1
+            errors[1].append(max(high - entry["mean"], 0.0))
         axes.bar(xs, means, width, yerr=errors, capsize=2, label=condition.replace("->", "→"))
     for t_index, task in enumerate(tasks.values()):
         axes.hlines(task["chance_accuracy"], t_index - 0.45, t_index + 0.45, colors="k", linestyles="dotted")

@@ -22,7 +22,7 @@ HOW_TO_READ = ("How to read this report: every choice figure is given under four
                "excludes 0; the prose below states only those. See eval/README.md, \"How to read this report\".")
 
 
-def _header(results: dict) -> list[str]:
+def header_lines(results: dict) -> list[str]:
     model = results["model"]
     timings = results["timings"]
     lines = [
@@ -39,7 +39,7 @@ def _header(results: dict) -> list[str]:
 def render_markdown(results: dict) -> str:
     """report.md: the header, the tables, the conventions and the plots."""
     lines = ["# blm eval report", ""]
-    lines += [f"- {escape(line)}" for line in _header(results)] + ["", HOW_TO_READ, "", "## Findings", ""]
+    lines += [f"- {escape(line)}" for line in header_lines(results)] + ["", HOW_TO_READ, "", "## Findings", ""]
     lines += [f"- {escape(line)}" for line in findings(results)] + [""]
     for table in summary_tables(results):  # every cell and line escaped: task text and model strings are the user's
         lines += [f"## {escape(table.title)}", "", "| " + " | ".join(map(escape, table.headers)) + " |",
@@ -66,7 +66,7 @@ def print_summary(results: dict, console: Console | None = None) -> None:
     console = console or Console(markup=False)  # task text and model strings are the user's
     if not console.is_terminal:
         console = Console(file=console.file, width=max(console.width, 200), markup=False)
-    for line in _header(results):
+    for line in header_lines(results):
         console.print(line, highlight=False)
     for line in findings(results):
         console.print(line, highlight=False)

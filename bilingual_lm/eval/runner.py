@@ -180,6 +180,7 @@ def open_record(unit: Unit, summary: dict, samples: list[str]) -> dict:
         "distinct_1": metrics.distinct_n(samples, 1),
         "distinct_2": metrics.distinct_n(samples, 2),
         "type_token": metrics.type_token_ratio(samples),
+        "special_tokens": metrics.special_token_count(samples),
     }
 
 

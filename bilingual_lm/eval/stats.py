@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from statsmodels.stats.multitest import multipletests
@@ -81,11 +81,19 @@ def rankc_chance(n_candidates: Sequence[int]) -> float:
     return float(np.mean([expected[n] for n in n_candidates])) if len(n_candidates) else float("nan")
 
 
-def permutation_chance(pairs: Sequence[tuple[np.ndarray, np.ndarray]], statistic: Callable, seed: int,
-                       *key: object, draws: int = CHANCE_DRAWS // 10) -> float:
-    """The mean of `statistic(p, q)` over items when q's candidates are randomly permuted within each item."""
+def js_chance(pairs: Sequence[tuple[np.ndarray, np.ndarray]], seed: int, *key: object,
+              draws: int = CHANCE_DRAWS // 10) -> float:
+    """The mean JS divergence over items when q's candidates are randomly permuted within each item."""
     rng = np.random.default_rng([seed, stable_seed("chance", *key)])
-    totals = []
-    for _ in range(draws):
-        totals.append(np.mean([statistic(p, q[rng.permutation(q.size)]) for p, q in pairs]))
-    return float(np.mean(totals)) if totals else float("nan")
+    by_size: dict[int, list] = {}
+    for p, q in pairs:
+        by_size.setdefault(p.size, []).append((p, q))
+    total, count = 0.0, 0
+    for group in by_size.values():
+        p = np.stack([a for a, _ in group])
+        q = np.stack([b for _, b in group])
+        for _ in range(draws):
+            shuffled = np.take_along_axis(q, rng.random(q.shape).argsort(axis=1), axis=1)
+            total += metrics.js_divergence_rows(p, shuffled).sum()
+            count += len(group)
+    return total / count if count else float("nan")

@@ -25,7 +25,7 @@ import numpy as np
 
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import InputError
-from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter, block_numbers
+from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter, block_numbers, spaced_words
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.train import MAX_ORDER
 from bilingual_lm.ngram.validate import check_header, check_tables
@@ -47,7 +47,7 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
     meta = {"smoothing": model.smoothing, "missing_backoff": model.missing_backoff,
             "is_probability": model.is_probability, "params": model.params}
     size = len(model.vocabulary)
-    words = [word.encode("utf-8") for word in model.vocabulary.words]
+    spaced, word_lengths = spaced_words(model.vocabulary.words)
     with atomic_write(path, "wb") as out:
         header = [META_PREFIX + json.dumps(meta, ensure_ascii=False), "\\data\\"]
         header += [f"ngram {n}={len(keys)}" for n, keys in enumerate(model.keys, start=1)]
@@ -55,7 +55,7 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
         lower = None
         for n, keys in enumerate(model.keys, start=1):
             out.write(f"\n\\{n}-grams:\n".encode())
-            section = SectionWriter(words, lower, keep=n < model.order)
+            section = SectionWriter(spaced, word_lengths, lower, keep=n < model.order)
             backoff = model.backoff[n - 1] if n < model.order else None
             blocks = [slice(first, first + BLOCK) for first in range(0, len(keys), BLOCK)]
             # each block's numbers are formatted in a second thread while the block before is assembled

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 1 << 16  # values formatted at once: numpy's passes stay in the cache
-_DIGITS5 = np.array([f"{i:05d}".encode() for i in range(100_000)], dtype="S5")
+_DIGITS5 = (np.arange(100_000)[:, None] // 10 ** np.arange(4, -1, -1) % 10 + ord("0")).astype(np.uint8).view("S5")[:, 0]
 _POW10 = 10.0 ** np.arange(23)  # exact in float64
 _POW10_SIGNED = 10.0 ** np.arange(-22, 24)  # 10**i at i + 22
 _POW10_INT = 10 ** np.arange(19, dtype=np.int64)
@@ -138,6 +138,13 @@ def _layout(m: np.ndarray, k: np.ndarray, negative: np.ndarray, before: bytes, a
     return flat, rows + start, end - start
 
 
+def spaced_words(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The words' UTF-8 bytes, each after a space, and each word's length in bytes."""
+    encoded = [word.encode("utf-8") for word in words]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    return np.frombuffer(b" " + b" ".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8), lengths
+
+
 def block_numbers(prob: np.ndarray, backoff: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """A block's probabilities with their tab, and its back-off weights between a tab and a newline (None
     for the highest order), by `shortest_float32`."""
@@ -153,10 +160,11 @@ class SectionWriter:
     words with a leading space, a newline, and a scratch area for the block's numbers (with their tabs).
     """
 
-    def __init__(self, words: list[bytes], lower: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-                 keep: bool = True):
-        spaced = b"".join(b" " + word for word in words)
-        self.word_lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    def __init__(self, spaced: np.ndarray, word_lengths: np.ndarray,
+                 lower: tuple[np.ndarray, np.ndarray, np.ndarray] | None, keep: bool = True):
+        """`spaced`: every word after a space (from `spaced_words`), `word_lengths` their UTF-8 lengths;
+        `lower`: the section below (`section()`), None for the unigrams."""
+        self.word_lengths = word_lengths
         below = lower[0] if lower else np.zeros(0, dtype=np.uint8)
         self.lower = lower
         self.word_starts = len(below) + np.cumsum(self.word_lengths + 1) - self.word_lengths  # after the space
@@ -164,7 +172,7 @@ class SectionWriter:
         self.scratch = self.newline + 1
         self.source = np.empty(self.scratch, dtype=np.uint8)
         self.source[:len(below)] = below
-        self.source[len(below):self.newline] = np.frombuffer(spaced, dtype=np.uint8)
+        self.source[len(below):self.newline] = spaced
         self.source[self.newline] = ord("\n")
         self.blocks: list[np.ndarray] = []
         self.text_starts: list[np.ndarray] = []

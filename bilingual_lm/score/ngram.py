@@ -54,14 +54,18 @@ DEFAULT_ORDER = 3
 DEFAULT_SMOOTHING = "kn"
 DEFAULT_LANGS = ("zh", "en", "auto")
 RECIPE_VERSION = 1
+# characters per text (with its context): segmenting, scoring and aligning are linear, about 35 µs per
+# character on a 2-core CPU (eval/bench/bench_hostile.py), so the default bound is about 35 s of work
+DEFAULT_MAX_CHARS = 1_000_000
 
 
 class NgramScorer(Scorer):
     """Score texts with `model`, words cut by `segmenter`; `eos` scores `</s>` after each text."""
 
     def __init__(self, model: NgramModel, segmenter: Segmenter, name: str, *, eos: bool = True,
-                 path: str | Path | None = None, recipe: dict | None = None):
+                 path: str | Path | None = None, recipe: dict | None = None, max_chars: int = DEFAULT_MAX_CHARS):
         self.model = model
+        self.max_chars = max_chars
         self.segmenter = segmenter
         self.name = name
         self.eos = eos
@@ -82,9 +86,12 @@ class NgramScorer(Scorer):
         contexts = list(contexts) if contexts is not None else [None] * len(texts)
         if len(contexts) != len(texts):
             raise InputError(f"{len(texts)} texts but {len(contexts)} contexts")
-        for text in texts:
+        for text, context in zip(texts, contexts, strict=True):
             if not text.strip():
                 raise InputError("empty or whitespace-only text")
+            if len(text) + len(context or "") > self.max_chars:
+                raise InputError(f"text of {len(text) + len(context or '')} characters (with its context) is over "
+                                 f"the limit of {self.max_chars}; split it, or raise --max-chars to score it")
         batch_size = batch_size or 4096
         results: list[TextScore] = []
         with report(progress, "scoring", len(texts)) as advance:
@@ -184,7 +191,7 @@ class NgramScorer(Scorer):
 
 
 def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = None, eos: bool = True,
-                      progress: Progress | None = None, **_options) -> NgramScorer:
+                      progress: Progress | None = None, max_chars: int | None = None, **_options) -> NgramScorer:
     """The scorer for ``ngram:TARGET``: TARGET is an ARPA/.blm path, or ``default`` (see the module doc).
 
     `lang` names the segmenter (zh, en, auto, space, char…). Options meant for other model kinds
@@ -197,7 +204,8 @@ def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = N
         name = f"ngram:default-{lang}"
     else:
         path, recipe, name = Path(target), None, f"ngram:{target}"
-    return NgramScorer(load_ngram(path, device=device), segmenter, name, eos=eos, path=path, recipe=recipe)
+    return NgramScorer(load_ngram(path, device=device), segmenter, name, eos=eos, path=path, recipe=recipe,
+                       max_chars=max_chars or DEFAULT_MAX_CHARS)
 
 
 def default_recipe(lang: str) -> dict:

@@ -45,6 +45,9 @@ def default_jieba_tokenizer():
     """jieba's default dictionary, loaded once per process, its cache in the per-user cache folder."""
     import jieba
 
+    from bilingual_lm.segment import jieba_hmm
+
+    jieba_hmm.install()  # jieba's own HMM is quadratic in the length of a run of one script
     tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = str(cache_dir("jieba"))
     logger = logging.getLogger("jieba")

@@ -33,14 +33,20 @@ _URL_PART = r"(?:\(" + _URL_CHAR + r"*\)|" + _URL_CHAR + r")"
 _URL_LAST = r"(?:\(" + _URL_CHAR + r"*\)|" + _URL_END + r")"
 
 _ALNUM = r"[\p{L}\p{N}--\p{Script=Han}]"
-# A bare domain (no scheme, no www.) counts only with a common top-level domain: ``github.com/x``.
+# A bare domain (no scheme, no www.) counts only with a common top-level domain: ``github.com/x``. Its labels
+# are bounded as DNS bounds them (63 characters) and at most 16 are read: `regex` backtracks an unbounded
+# repeated group in quadratic time (20,000 characters of ``a.a.a.…`` took 21 s).
 _BARE_DOMAIN = (
-    r"(?<![\p{L}\p{N}@.\-]--\p{Script=Han})(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+"
+    r"(?<![[\p{L}\p{N}@.\-]--\p{Script=Han}])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,16}"
     r"(?i:com|org|net|edu|gov|int|mil|io|ai|dev|app|info|biz|co|me|cn|hk|tw|jp|kr|uk|de|fr|eu|ru)"
     r"(?!" + _ALNUM + r"|-)(?:/(?:" + _URL_PART + r"*" + _URL_LAST + r")?)?"
 )
 URL = r"(?:(?:(?i:https?|ftp)://|(?i:www)\.)" + _URL_PART + r"*" + _URL_LAST + "|" + _BARE_DOMAIN + ")"
-EMAIL = r"[\p{L}\p{N}._%+\-~--\p{Script=Han}]+@[\p{L}\p{N}\-~--\p{Script=Han}]+(?:\.[\p{L}\p{N}\-~--\p{Script=Han}]+)+"
+# An address starts only where the characters it may hold start (the lookbehind): tried inside a long run of
+# them, it would rescan the rest of the run from every position (quadratic).
+_EMAIL_CHAR = r"[\p{L}\p{N}\-~--\p{Script=Han}]"
+EMAIL = (r"(?<![\p{L}\p{N}._%+\-~--\p{Script=Han}])[\p{L}\p{N}._%+\-~--\p{Script=Han}]+@" + _EMAIL_CHAR + r"+(?:\."
+         + _EMAIL_CHAR + r"+)+")
 NUMBER = r"\p{Nd}+(?:[.,:/\-]\p{Nd}+)+"
 WORD = _WORD_CHAR + r"+(?:" + _INNER_JOINER + _WORD_CHAR + r"+)*"
 ONE_CHARACTER = r"(?!" + WHITESPACE_CLASS + r")\X"

@@ -21,7 +21,9 @@ from pathlib import Path
 import regex
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.textfile import read_text_file
+from bilingual_lm.textfile import read_text_file, text_lines
+
+MAX_ENTRY_CHARS = 256  # longer is no word or phrase; the protected-phrase trie nests one group per character
 
 # jieba's own line format: the word, then an optional frequency, then an optional tag.
 _JIEBA_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
@@ -42,7 +44,7 @@ class UserWord:
 def parse_user_dict(text: str, source: str = "<user dict>") -> list[UserWord]:
     """The entries of a dictionary file's text (format in the module docstring)."""
     entries = []
-    for lineno, line in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+    for lineno, line in enumerate(text_lines(text.lstrip("\ufeff")), 1):
         if not line.strip():
             continue
         if "\t" in line:
@@ -55,6 +57,8 @@ def parse_user_dict(text: str, source: str = "<user dict>") -> list[UserWord]:
             freq, tag = (freq.strip() if freq else None), (tag.strip() if tag else None)
         if not word:
             raise InputError(f"{source}:{lineno}: empty word")
+        if len(word) > MAX_ENTRY_CHARS:
+            raise InputError(f"{source}:{lineno}: an entry of {len(word)} characters; at most {MAX_ENTRY_CHARS}")
         entries.append(UserWord(word, int(freq) if freq is not None else None, tag))
     return entries
 
@@ -72,6 +76,8 @@ def load_user_words(files: Iterable[str | Path] = (), words: Iterable[str | User
         entry = word if isinstance(word, UserWord) else UserWord(word)
         if not entry.word or entry.word != entry.word.strip():
             raise InputError(f"user word {entry.word!r} is empty or has leading or trailing whitespace")
+        if len(entry.word) > MAX_ENTRY_CHARS:
+            raise InputError(f"user word of {len(entry.word)} characters; at most {MAX_ENTRY_CHARS}")
         entries.append(entry)
     return entries
 

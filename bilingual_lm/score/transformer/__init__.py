@@ -23,6 +23,7 @@ Where each concern lives:
 ``paths.py``        which of the tiled head and trees a model gets: probes at load, options to force, the record
 ``candidates.py``   log p(candidate | prompt) for many requests: prompts once with a KV cache, then candidates
 ``sampling.py``     next-token distributions and seeded ancestral samples over a batch of contexts
+``states.py``       the residual stream at every layer (the logit lens's input); last tokens share common prefixes
 ==================  ===========================================================================================
 
 A tokenizer without character offsets (a "slow" Python tokenizer) is refused with a clear error, since

@@ -2,11 +2,14 @@
 
 Both run many contexts as one left-padded batch. Samples (temperature 1, the full distribution) continue on the
 batch's KV cache; each request draws from its own seeded generator by inverting each row's cumulative
-distribution, so a request's samples do not depend on the other requests in its batch.
+distribution, so a request's samples do not depend on the other requests in its batch. Special and markup
+tokens (<start_of_image>, <unused0>...) are never drawn: they are not text.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 
 import torch
@@ -15,6 +18,8 @@ from bilingual_lm.errors import InputError
 from bilingual_lm.score.base import NextTokenDistribution, SampleRequest
 from bilingual_lm.score.transformer.encoding import context_ids, continuation_text
 from bilingual_lm.score.transformer.padded import left_padded
+
+SPECIAL_TOKEN = re.compile(r"<[^<>\s]+>|\[[a-z_]+\]")  # markup tokens that sampling never draws
 
 
 @torch.inference_mode()
@@ -48,12 +53,13 @@ def sample(scorer, requests: Sequence[SampleRequest]) -> list[list[str]]:
     length = torch.tensor([len(contexts[r]) for r in owners], device=scorer.device)
     generators = [torch.Generator().manual_seed(r.seed) for r in requests]
     eos = set(_as_list(scorer.tokenizer.eos_token_id))
+    never = never_sampled(scorer)
     new: list[list[int]] = [[] for _ in owners]
     done = [False] * len(owners)
     active = [True] * len(requests)  # a request draws until its samples are all done or its steps run out
     steps = max(r.max_new_tokens for r in requests)
     for step in range(steps):
-        probs = torch.softmax(logits, dim=-1).cpu()
+        probs = torch.softmax(logits.index_fill(1, never, -math.inf), dim=-1).cpu()
         picked = [scorer.pad_id] * len(owners)
         for r, rows in enumerate(rows_of):
             active[r] = active[r] and step < requests[r].max_new_tokens and not all(done[row] for row in rows)
@@ -75,6 +81,18 @@ def sample(scorer, requests: Sequence[SampleRequest]) -> list[list[str]]:
         logits = out.logits[:, -1].float()
     return [[continuation_text(scorer.tokenizer, contexts[r], new[row]) for row in rows]
             for r, rows in enumerate(rows_of)]
+
+
+def never_sampled(scorer) -> torch.Tensor:
+    """Token ids that sampling masks out: the tokenizer's special and markup tokens (<unused0>,
+    <start_of_image>, [multimodal]...), which are not text; EOS stays, since it ends a sample."""
+    if getattr(scorer, "_never_sampled", None) is None:
+        tokenizer = scorer.tokenizer
+        ids = {i for i, token in tokenizer.added_tokens_decoder.items()
+               if token.special or SPECIAL_TOKEN.fullmatch(token.content)} | set(tokenizer.all_special_ids)
+        never = sorted(ids - set(_as_list(tokenizer.eos_token_id)))
+        scorer._never_sampled = torch.tensor(never, dtype=torch.long, device=scorer.device)
+    return scorer._never_sampled
 
 
 def _draw(probs: torch.Tensor, generator: torch.Generator) -> list[int]:

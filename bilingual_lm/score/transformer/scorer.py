@@ -24,11 +24,11 @@ from bilingual_lm.score.base import (
     TextScore,
     TokenScore,
 )
-from bilingual_lm.score.transformer import candidates, sampling
+from bilingual_lm.score.transformer import candidates, sampling, states
 from bilingual_lm.score.transformer.encoding import Encoded, Row, check_offsets, context_ids, encode, windows
 from bilingual_lm.score.transformer.head import HEAD_QUEUE_ROWS, HeadQueue, head_logprobs, softcap, store
 from bilingual_lm.score.transformer.head import target_logprobs as model_target_logprobs
-from bilingual_lm.score.transformer.padded import left_padded, length_sorted_batches, padded_inputs
+from bilingual_lm.score.transformer.padded import length_sorted_batches, padded_inputs
 from bilingual_lm.score.transformer.paths import choose_paths
 from bilingual_lm.score.transformer.trees import TREE_TOKENS, tree_batches, tree_inputs
 from bilingual_lm.score.words import align_words
@@ -106,27 +106,12 @@ class TransformerScorer(Scorer):
     @torch.inference_mode()
     def hidden_states(self, requests: Sequence[HiddenStatesRequest]) -> list[torch.Tensor]:
         """The residual stream at each request's token: [n_layers + 1, d_model] in fp32 on the CPU; row 0 is the
-        embedding output, row i the output of layer i, the last row before the final norm (transformers would
-        put the normed state there unless `tie_last_hidden_states` is off)."""
+        embedding output, row i the output of layer i, the last row before the final norm (`states.py`)."""
         sequences = [context_ids(self, request.text) for request in requests]
         for request, seq in zip(requests, sequences, strict=True):
             if not -len(seq) <= request.position < len(seq):
                 raise InputError(f"position {request.position} is outside the {len(seq)} tokens of {request.text!r}")
-        if not requests:
-            return []
-        ids, mask, positions = left_padded(self, sequences)
-        config = self.model.config
-        tied = getattr(config, "tie_last_hidden_states", None)
-        config.tie_last_hidden_states = False
-        try:
-            out = self.model.base_model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                                        output_hidden_states=True)
-        finally:
-            config.tie_last_hidden_states = tied
-        layers = torch.stack(out.hidden_states, dim=1)  # batch × (n_layers + 1) × width × d_model
-        width = ids.shape[1]
-        return [layers[b, :, width - len(seq) + request.position % len(seq)].float().cpu()
-                for b, (request, seq) in enumerate(zip(requests, sequences, strict=True))]
+        return states.hidden_states(self, sequences, [request.position for request in requests]) if requests else []
 
     def describe(self) -> Description:
         """The weights' sha256 and every setting that changes a score (identity); conventions, the paths chosen and

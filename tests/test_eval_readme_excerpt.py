@@ -1,0 +1,21 @@
+"""The README's eval excerpt is rendered from a results directory and replaces only what lies between its markers."""
+
+from eval_fixtures import write_tasks
+from test_eval_robustness import SHORT, ShortAnswerScorer
+
+from bilingual_lm.eval.evaluate import evaluate
+from bilingual_lm.eval.loader import load_task_file
+from eval.readme_excerpt import BEGIN, END, excerpt, rewrite
+
+
+def test_excerpt_states_only_robust_findings_and_rewrites_between_markers(tmp_path):
+    task = load_task_file(write_tasks(tmp_path / "tasks", [SHORT]) / "t_short.yaml")
+    evaluate(ShortAnswerScorer(), [task], ["zh", "en"], output_dir=tmp_path / "run", cache_path=None, n_bootstrap=100)
+    text = excerpt(tmp_path / "run", 12.0)
+    assert text.startswith(BEGIN) and text.endswith(END) and "12 s wall" in text
+    assert "- Robust: no zh−en accuracy difference holds under every rule." in text
+    assert "Not a finding: t_short: zh→zh vs en→en depends on the scoring rule" in text
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{BEGIN}\nold\n{END}\nafter\n", encoding="utf-8")
+    rewrite(readme, text)
+    assert readme.read_text(encoding="utf-8") == f"before\n{text}\nafter\n"
