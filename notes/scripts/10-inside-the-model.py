@@ -28,6 +28,7 @@ LABELS = {
 }
 
 
+# --8<-- [start:key]
 def run_eval(output_dir: Path) -> tuple[dict, float]:
     """`blm eval --lang zh,en --tasks lens ...` into `output_dir`: its results and the seconds it took."""
     began = time.perf_counter()
@@ -81,6 +82,7 @@ def layers_where(summary: dict) -> tuple[list[int], list[int]]:
     above = [s for s, e in enumerate(summary["en_minus_zh"]) if e["ci"] and e["ci"][0] > 0]
     below = [s for s, e in enumerate(summary["en_minus_zh"]) if e["ci"] and e["ci"][1] < 0]
     return above, below
+# --8<-- [end:key]
 
 
 def ranges(states: list[int]) -> str:
