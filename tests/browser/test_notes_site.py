@@ -149,7 +149,7 @@ def test_note_reads_like_a_book_chapter(page, site_url, slug, lang):
     code = excerpts.first.locator("xpath=..").locator("code").inner_text()
     script = (ROOT / "notes" / "scripts" / f"{slug}.py").read_text(encoding="utf-8")
     lines = [line for line in code.splitlines() if line.strip()]
-    assert len(lines) >= 3 and all(line in script for line in lines)  # the script's own lines, not a copy
+    assert len(lines) >= 2 and all(line in script for line in lines)  # the script's own lines, not a copy
     for suffix in (".py", ".ipynb"):
         link = article.locator(f"a[href$='code/{slug}{suffix}']")
         assert link.count() == 1, suffix
