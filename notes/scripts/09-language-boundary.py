@@ -2,34 +2,39 @@
 
 Writes notes/docs/generated/09-language-boundary/. Run: python notes/scripts/09-language-boundary.py [--fast]
 The full profile evaluates the default Transformer on the default suite; the fast profile evaluates the
-default n-gram on the first items of each task (the page states which).
+default n-gram on the first items of each task (the page states which). With $BLM_NOTE_EVAL_DIR set to the
+output folder of a finished run of the same `blm eval` command, the script reads that run instead of scoring
+again (the eval is the slow part); the provenance box then names that run's own commit and time.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import tempfile
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+
 from bilingual_lm.cli import cli
+from bilingual_lm.eval.rules import PRIMARY_RULE
 from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
 from bilingual_lm.score.registry import DEFAULT_TRANSFORMER
 
 SEED = 0
 PROFILES = {  # profile -> blm eval options
-    "full": ["--model", DEFAULT_TRANSFORMER, "--bootstrap", "1000"],
+    # The first 30 items of each task: the whole default suite takes over a quarter of an hour of CPU.
+    "full": ["--model", DEFAULT_TRANSFORMER, "--limit", "30", "--bootstrap", "1000"],
     "fast": ["--model", "ngram:default", "--limit", "10", "--bootstrap", "200"],
 }
-FIGURES = ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png")
-# The comparisons of a choice task: (key in results.json, zh label, en label).
-COMPARISONS = (
-    ("native", "zh→zh 对 en→en", "zh→zh vs en→en"),
-    ("answer_zh", "答案为中文：zh→zh 对 en→zh", "answer in zh: zh→zh vs en→zh"),
-    ("answer_en", "答案为英文：zh→en 对 en→en", "answer in en: zh→en vs en→en"),
-    ("crossed", "翻译方向：zh→en 对 en→zh", "translation direction: zh→en vs en→zh"),
-)
+CONDITIONS = ("zh->zh", "zh->en", "en->zh", "en->en")
+EFFECTS = {  # the 2×2's effects (bilingual_lm/eval/decompose.py): zh and en names, and what a + sign means
+    "prompt_language": ("提示语言（中文 − 英文）", "prompt language (zh − en)"),
+    "answer_language": ("答案语言（中文 − 英文）", "answer language (zh − en)"),
+    "interaction": ("语言匹配（同语 − 跨语）", "matching (same − crossed)"),
+}
+ROBUST = "robust"  # bilingual_lm.eval.robustness.ROBUST: every scoring rule agrees on sign and excludes 0
 
 
 def run_eval(options: list[str], output_dir: Path) -> float:
@@ -40,102 +45,211 @@ def run_eval(options: list[str], output_dir: Path) -> float:
     return time.perf_counter() - began
 
 
-def interval(value: dict, key: str = "diff") -> str:
+def interval(value: dict, key: str = "mean", sign: str = "") -> str:
     low, high = value["ci"]
-    return f"{value[key]:+.3f} [{low:+.3f}, {high:+.3f}]"
+    return f"{value[key]:{sign}.2f} [{low:{sign}.2f}, {high:{sign}.2f}]"
 
 
-def excludes_zero(value: dict) -> bool:
-    low, high = value["ci"]
-    return low > 0 or high < 0
+# --8<-- [start:key]
+def accuracy(task: dict, condition: str) -> dict | None:
+    """Accuracy@1 with its Wilson 95% interval under the primary rule (summed log-probability)."""
+    entry = task["conditions"].get(condition)
+    return entry["rules"][PRIMARY_RULE]["accuracy"] if entry else None
+
+
+def robust_effects(task: dict) -> dict[str, dict]:
+    """The 2×2 effects that survive every scoring rule: {effect: {"diff", "ci", "sign"}} under the primary rule."""
+    decomposition = task.get("decomposition")
+    if not decomposition:
+        return {}
+    return {effect: {**decomposition["rules"][PRIMARY_RULE][effect], "sign": verdict["sign"]}
+            for effect, verdict in decomposition["robustness"].items() if verdict["verdict"] == ROBUST}
+# --8<-- [end:key]
+
+
+def conditions_table(choice: dict, ui: str) -> str:
+    """One row per task: items, chance and accuracy [95% CI] in each condition that the task has."""
+    rows = [[f"`{name}`", task["n_items"], f"{task['chance_accuracy']:.3f}",
+             *[interval(a) if (a := accuracy(task, c)) else "—" for c in CONDITIONS]] for name, task in choice.items()]
+    headers = {"zh": ["任务", "题数", "随机猜", *[c.replace("->", "→") for c in CONDITIONS]],
+               "en": ["task", "items", "chance", *[c.replace("->", "→") for c in CONDITIONS]]}[ui]
+    return markdown_table(headers, rows, "lrr" + "r" * len(CONDITIONS))
+
+
+def effects_table(choice: dict, ui: str) -> str:
+    """One row per task with all four conditions: each 2×2 effect [95% CI] under the primary rule, marked
+    with its verdict across the scoring rules."""
+    marks = {"zh": {ROBUST: "稳健"}, "en": {ROBUST: "robust"}}[ui]
+    rows = []
+    for name, task in choice.items():
+        decomposition = task.get("decomposition")
+        if not decomposition:
+            continue
+        cells = [f"`{name}`"]
+        for effect in EFFECTS:
+            entry, verdict = decomposition["rules"][PRIMARY_RULE][effect], decomposition["robustness"][effect]
+            cells.append(f"{interval(entry, 'diff', '+')} {marks.get(verdict['verdict'], '')}".strip())
+        rows.append(cells)
+    index = 0 if ui == "zh" else 1
+    headers = [{"zh": "任务", "en": "task"}[ui], *[names[index] for names in EFFECTS.values()]]
+    return markdown_table(headers, rows, "l" + "r" * len(EFFECTS))
+
+
+PLOT_LABELS = {
+    "zh": {"title": "各条件的准确率（95% 置信区间）", "chance": "随机猜", "y": "准确率",
+           "effects": "2×2 效应（总对数概率规则，95% 置信区间；实心 = 在所有打分规则下稳健）",
+           "x": "效应（准确率之差）"},
+    "en": {"title": "Accuracy by condition (95% CI)", "chance": "chance", "y": "accuracy",
+           "effects": "2×2 effects (summed log-probability, 95% CI; filled = robust under every scoring rule)",
+           "x": "effect (difference in accuracy)"},
+}
+COLOURS = {"zh->zh": "tab:red", "zh->en": "tab:orange", "en->zh": "tab:purple", "en->en": "tab:blue"}
+
+
+def plot_conditions(choice: dict, ui: str):
+    """Accuracy in each condition, task by task, with its interval and the task's chance level."""
+    labels = PLOT_LABELS[ui]
+    names = list(choice)
+    figure, axis = plt.subplots(figsize=(11, 4.6))
+    width = 0.8 / len(CONDITIONS)
+    labelled = set()
+    for j, condition in enumerate(CONDITIONS):
+        for i, name in enumerate(names):
+            acc = accuracy(choice[name], condition)
+            if acc is None:
+                continue
+            x = i + (j - (len(CONDITIONS) - 1) / 2) * width
+            label = None if condition in labelled else condition.replace("->", "→")
+            labelled.add(condition)
+            axis.bar(x, acc["mean"], width, color=COLOURS[condition], label=label)
+            low, high = max(acc["mean"] - acc["ci"][0], 0), max(acc["ci"][1] - acc["mean"], 0)
+            axis.errorbar(x, acc["mean"], yerr=[[low], [high]], color="black", capsize=2, linewidth=1)
+        axis.hlines([choice[n]["chance_accuracy"] for n in names], [i - 0.42 for i in range(len(names))],
+                    [i + 0.42 for i in range(len(names))], colors="grey", linestyles=":",
+                    label=labels["chance"] if j == 0 else None)
+    axis.set_xticks(range(len(names)), names, rotation=15)
+    axis.set_ylabel(labels["y"])
+    axis.set_ylim(0, 1.05)
+    axis.set_title(labels["title"])
+    axis.legend(ncol=5, loc="upper left", fontsize=9)
+    axis.grid(True, axis="y", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def plot_effects(choice: dict, ui: str):
+    """Each task's three 2×2 effects with their intervals; filled where robust under every scoring rule."""
+    labels = PLOT_LABELS[ui]
+    index = 0 if ui == "zh" else 1
+    tasks = [(name, task["decomposition"]) for name, task in choice.items() if task.get("decomposition")]
+    figure, axes = plt.subplots(1, len(EFFECTS), figsize=(11, 0.5 * len(tasks) + 1.8), sharex=True, sharey=True)
+    for axis, (effect, names) in zip(axes, EFFECTS.items(), strict=True):
+        for row, (_, decomposition) in enumerate(tasks):
+            entry = decomposition["rules"][PRIMARY_RULE][effect]
+            robust = decomposition["robustness"][effect]["verdict"] == ROBUST
+            axis.errorbar(entry["diff"], row, xerr=[[max(entry["diff"] - entry["ci"][0], 0)],
+                                                    [max(entry["ci"][1] - entry["diff"], 0)]],
+                          fmt="o", color="black", markerfacecolor="black" if robust else "white", capsize=3)
+        axis.axvline(0, color="grey", linewidth=1)
+        axis.set_title(names[index], fontsize=10)
+        axis.set_xlabel(labels["x"])
+        axis.grid(True, axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(tasks)), [name for name, _ in tasks])
+    axes[0].invert_yaxis()
+    figure.suptitle(labels["effects"], fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def eval_run(options: list[str]) -> tuple[dict, str, float, str | None]:
+    """(results.json, report.md, seconds, the folder read) of the eval: a finished run named by
+    $BLM_NOTE_EVAL_DIR, else a fresh run of `blm eval` with `options`."""
+    finished = os.environ.get("BLM_NOTE_EVAL_DIR")
+    with tempfile.TemporaryDirectory() as workdir:
+        folder = Path(finished) if finished else Path(workdir) / "eval"
+        seconds = None if finished else run_eval(options, folder)
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        report = (folder / "report.md").read_text(encoding="utf-8")
+    if seconds is None:
+        seconds = results["timings"]["total_s"]
+    return results, report, seconds, finished
 
 
 def main(fast: bool = False) -> None:
     out = NoteOutput.for_script(__file__, fast=fast, seed=SEED)
     options = PROFILES[out.profile]
-    with tempfile.TemporaryDirectory() as workdir:
-        seconds = run_eval(options, Path(workdir) / "eval")
-        results = json.loads((Path(workdir) / "eval" / "results.json").read_text(encoding="utf-8"))
-        report = (Path(workdir) / "eval" / "report.md").read_text(encoding="utf-8")
-        for name in FIGURES:
-            shutil.copyfile(Path(workdir) / "eval" / name, out.dir / name)
-            (out.dir / name).chmod(0o644)
+    results, report, seconds, finished = eval_run(options)
     metrics = results["metrics"]
     kept = {key: results[key] for key in ("schema_version", "run", "model", "device", "dtype", "settings",
                                           "conventions", "timings", "provenance") if key in results}
     out.write_json("eval-results.json", {**kept, "metrics": metrics})
 
-    # The eval's own report, with its title and figures dropped (the page shows the figures) and its headings
-    # moved one level down.
+    # The eval's own report, its title and figures dropped and its headings made bold lines: it sits collapsed
+    # at the foot of the page and must not add entries to the page's contents.
     lines = [line for line in report.splitlines() if not line.startswith(("# ", "!["))]
-    out.write_text("report.md", "\n".join("#" + line if line.startswith("##") else line for line in lines))
+    out.write_text("report.md", "\n".join(f"**{line.lstrip('#').strip()}**" if line.startswith("##") else line
+                                          for line in lines))
 
     # What was run.
     model = results["model"]
     items = {name: task["n_items"] for name, task in metrics.items()}
+    counts_zh = "、".join(f"`{name}` {n}" for name, n in items.items())
+    counts_en = ", ".join(f"`{name}` {n}" for name, n in items.items())
     command = " ".join(["blm eval --lang zh,en", f"--seed {SEED}", *options])
+    spec = model.get("spec") or model.get("name")
     out.write_bilingual(
         "setup",
-        f"模型 `{model.get('spec', model.get('name'))}`（权重指纹 `{str(model.get('fingerprint'))[:12]}`），"
-        f"`{out.profile}` 配置，命令 `{command}`；共 {sum(items.values()):,} 个题目，用时 {seconds:.0f} 秒。",
-        f"Model `{model.get('spec', model.get('name'))}` (weights fingerprint `{str(model.get('fingerprint'))[:12]}`), "
-        f"`{out.profile}` profile, command `{command}`; {sum(items.values()):,} items in all, {seconds:.0f} s.",
+        f"模型 `{spec}`（权重指纹 `{str(model.get('fingerprint'))[:12]}`），`{out.profile}` 配置，命令 `{command}`；"
+        f"共 {sum(items.values()):,} 个题目（{counts_zh}），用时 {seconds:.0f} 秒。",
+        f"Model `{spec}` (weights fingerprint `{str(model.get('fingerprint'))[:12]}`), `{out.profile}` profile, "
+        f"command `{command}`; {sum(items.values()):,} items in all ({counts_en}), {seconds:.0f} s.",
     )
 
-    # The 2×2 design, task by task: each zh−en difference in accuracy with its paired bootstrap CI.
     choice = {name: task for name, task in metrics.items() if task["kind"] == "choice"}
-    rows, verdicts = [], {key: [] for key, _, _ in COMPARISONS}
-    for name, task in choice.items():
-        row = [f"`{name}`", task["n_items"], f"{task['chance_accuracy']:.3f}"]
-        for key, _, _ in COMPARISONS:
-            comparison = task["comparisons"].get(key)
-            if comparison is None:
-                row.append("—")
-                continue
-            difference = comparison["none"]["differences"]["accuracy"]
-            verdicts[key].append(excludes_zero(difference))
-            row.append(interval(difference) + (" *" if excludes_zero(difference) else ""))
-        native = task["comparisons"].get("native") or task["comparisons"].get("crossed")
-        row += [f"{native['none']['js_bits']['mean']:.3f}", f"{native['none']['rankc']['mean']:.3f}"]
-        rows.append(row)
-    align = "lrr" + "l" * len(COMPARISONS) + "rr"
-    out.write_bilingual(
-        "design",
-        markdown_table(["任务", "题数", "随机水平", *(f"Δ 准确率（{zh}）" for _, zh, _ in COMPARISONS),
-                        "JS（比特）", "RankC"], rows, align),
-        markdown_table(["task", "items", "chance", *(f"Δ accuracy ({en})" for _, _, en in COMPARISONS),
-                        "JS (bits)", "RankC"], rows, align),
-    )
+    out.write_bilingual("conditions", conditions_table(choice, "zh"), conditions_table(choice, "en"))
+    out.write_bilingual("effects", effects_table(choice, "zh"), effects_table(choice, "en"))
+    out.save_figures(lambda ui: plot_conditions(choice, ui), "conditions")
+    if any(task.get("decomposition") for task in choice.values()):
+        out.save_figures(lambda ui: plot_effects(choice, ui), "effects")
 
-    # The reading, with its numbers.
-    prompt_only = verdicts["answer_zh"] + verdicts["answer_en"]
-    open_task = next((task for task in metrics.values() if task["kind"] == "open"), None)
+    # The reading: only what survives every scoring rule, with its direction.
+    zh, en = [], []
+    best = {name: max((c for c in CONDITIONS if accuracy(task, c)), key=lambda c, t=task: accuracy(t, c)["mean"])
+            for name, task in choice.items()}
+    strongest = [name for name, condition in best.items() if condition == "en->en"]
+    zh.append(f"在 {len(choice)} 个选择任务中，准确率最高的条件是 en→en 的有 {len(strongest)} 个"
+              + (f"（{'、'.join(f'`{n}`' for n in strongest)}）。" if strongest else "。"))
+    en.append(f"In {len(strongest)} of the {len(choice)} choice tasks the most accurate condition is en→en"
+              + (f" ({', '.join(f'`{n}`' for n in strongest)})." if strongest else "."))
+    for name, task in choice.items():
+        found = robust_effects(task)
+        if not task.get("decomposition"):
+            continue
+        if not found:
+            zh.append(f"`{name}`：三个效应在所有打分规则下都不稳健。")
+            en.append(f"`{name}`: none of the three effects is robust across the scoring rules.")
+            continue
+        parts_zh = [f"{EFFECTS[e][0]} {v['diff']:+.2f}" for e, v in found.items()]
+        parts_en = [f"{EFFECTS[e][1]} {v['diff']:+.2f}" for e, v in found.items()]
+        zh.append(f"`{name}`：在所有打分规则下稳健的效应是 {'，'.join(parts_zh)}。")
+        en.append(f"`{name}`: robust under every scoring rule: {', '.join(parts_en)}.")
+    matching = [name for name, task in choice.items() if robust_effects(task).get("interaction", {}).get("sign") == 1]
+    if matching:
+        zh.append(f"答案与提示同一种语言时更准确，这一点在 {len(matching)} 个任务上稳健。")
+        en.append(f"Answering in the prompt's own language is more accurate, robustly, in {len(matching)} task(s).")
     parallel = next((task for task in metrics.values() if task["kind"] == "parallel"), None)
-    zh = [f"在 {len(verdicts['native'])} 个两种语言都能作答的选择任务中，有 {sum(verdicts['native'])} 个任务的 "
-          f"zh→zh 与 en→en 准确率之差的 95% 置信区间不含 0；固定答案语言、只换提示语言的 {len(prompt_only)} "
-          f"个比较中，有 {sum(prompt_only)} 个不含 0（表中以 * 标出）。"]
-    en = [f"Of the {len(verdicts['native'])} choice tasks answerable in both languages, {sum(verdicts['native'])} "
-          f"have a zh→zh minus en→en accuracy difference whose 95% CI excludes 0; of the {len(prompt_only)} "
-          f"comparisons that hold the answer language fixed and change only the prompt's language, "
-          f"{sum(prompt_only)} exclude 0 (marked * in the table)."]
-    if open_task:
-        own = {lang: open_task["languages"][lang]["own_script_mass"] for lang in ("zh", "en")}
-        entropy = open_task["differences"]["entropy_bits"] if "differences" in open_task else None
-        zh.append(f"在开放提示下，下一个词元的概率质量落在提示自身文字上的比例：中文提示 {own['zh']['mean']:.3f}，"
-                  f"英文提示 {own['en']['mean']:.3f}" + (f"；熵之差（zh−en）为 {interval(entropy)} 比特。"
-                                                      if entropy else "。"))
-        en.append(f"At open prompts, the share of next-token probability mass in the prompt's own script is "
-                  f"{own['zh']['mean']:.3f} after a Chinese prompt and {own['en']['mean']:.3f} after an English one"
-                  + (f"; the entropy difference (zh−en) is {interval(entropy)} bits." if entropy else "."))
-    if parallel:
+    if parallel and "differences" in parallel:
         d = parallel["differences"]
-        zh.append(f"同一句话，中文比英文每字多 {interval(d['bits_per_char'])} 比特，每字节多 "
-                  f"{interval(d['bits_per_byte'])} 比特。")
-        en.append(f"For the same sentence, Chinese costs {interval(d['bits_per_char'])} bits per character and "
-                  f"{interval(d['bits_per_byte'])} bits per byte more than English.")
+        zh.append(f"同一句话，中文比英文每字多 {interval(d['bits_per_char'], 'diff', '+')} 比特，每字节多 "
+                  f"{interval(d['bits_per_byte'], 'diff', '+')} 比特。")
+        en.append(f"For the same sentence, Chinese costs {interval(d['bits_per_char'], 'diff', '+')} bits per "
+                  f"character and {interval(d['bits_per_byte'], 'diff', '+')} bits per byte more than English.")
     out.write_bilingual("summary", "".join(zh), " ".join(en))
-    out.write_json("results.json", {"seconds": seconds, "items": items, "verdicts": verdicts})
-    out.write_provenance(eval_command=command)
+    out.write_json("results.json", {"seconds": seconds, "items": items, "best_condition": best,
+                                    "robust_effects": {name: robust_effects(task) for name, task in choice.items()}})
+    made = results.get("provenance", {})
+    read = {"eval_read_from": finished, "eval_git_commit": made.get("git_commit"), "eval_created": made.get("created")}
+    out.write_provenance(eval_command=command, **(read if finished else {}))
 
 
 if __name__ == "__main__":
