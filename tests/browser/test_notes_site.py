@@ -128,14 +128,8 @@ def figure_texts(src: str, lang: str) -> list[str]:
     return said[name.replace(".png", f".{lang}.png")]["texts"]
 
 
-# Note 9 still has the page that the previous eval made: its regeneration from the current eval (its script
-# and page are ready on the notes branch) did not finish on the shared machine before the deadline (issue 15).
-PENDING = {"09-language-boundary": "note 9 awaits its regeneration from the current eval (issue 15)"}
-
-
 @pytest.mark.parametrize("lang", list(LANGS))
-@pytest.mark.parametrize("slug", [pytest.param(s, marks=pytest.mark.skip(reason=PENDING[s])) if s in PENDING else s
-                                  for s in NOTES])
+@pytest.mark.parametrize("slug", NOTES)
 def test_note_reads_like_a_book_chapter(page, site_url, slug, lang):
     # Every figure has commentary (and Chinese labels on the Chinese page), the script's key lines are on the
     # page with a link to the whole script and its notebook, and the note ends with exercises.
