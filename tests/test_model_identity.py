@@ -47,16 +47,21 @@ def converter(monkeypatch):
     return convert
 
 
+# Stand-in GGUF files: the magic and version 3 (the loader checks the header), then bytes of their own.
+ONE, TWO = b"GGUF\x03\x00\x00\x00 one", b"GGUF\x03\x00\x00\x00 two"
+
+
 def gguf_file(tmp_path, content: bytes):
+    """A stand-in GGUF: the magic and version 3 (the loader checks the header), then `content`'s own bytes."""
     path = tmp_path / "model.gguf"
     path.write_bytes(content)
     return path
 
 
 def test_the_gguf_sha256_is_the_identity_and_the_conversion_is_recorded_beside_it(tmp_path, cache, converter):
-    path = gguf_file(tmp_path, b"GGUF one")
+    path = gguf_file(tmp_path, ONE)
     description = load_scorer(f"gguf:{path}", lang="en").describe()
-    assert description.identity["weights_sha256"] == {"model.gguf": hashlib.sha256(b"GGUF one").hexdigest()}
+    assert description.identity["weights_sha256"] == {"model.gguf": hashlib.sha256(ONE).hexdigest()}
     conversion = description.details["source"]["conversion"]
     [folder] = (cache / "models").glob("gguf-*")
     converted = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
@@ -65,7 +70,7 @@ def test_the_gguf_sha256_is_the_identity_and_the_conversion_is_recorded_beside_i
 
 
 def test_two_conversions_of_one_gguf_give_one_model_fingerprint(tmp_path, cache, converter):
-    path = gguf_file(tmp_path, b"GGUF one")
+    path = gguf_file(tmp_path, ONE)
     first = load_scorer(f"gguf:{path}", lang="en").describe()
     shutil.rmtree(next((cache / "models").glob("gguf-*")))
     converter.version = "6.0"
@@ -73,7 +78,7 @@ def test_two_conversions_of_one_gguf_give_one_model_fingerprint(tmp_path, cache,
     conversions = [d.details["source"]["conversion"]["weights_sha256"] for d in (first, second)]
     assert conversions[0] != conversions[1]
     assert model_fingerprint(first.to_dict()) == model_fingerprint(second.to_dict())
-    other = load_scorer(f"gguf:{gguf_file(tmp_path, b'GGUF two')}", lang="en").describe()
+    other = load_scorer(f"gguf:{gguf_file(tmp_path, TWO)}", lang="en").describe()
     assert model_fingerprint(other.to_dict()) != model_fingerprint(first.to_dict())
 
 
