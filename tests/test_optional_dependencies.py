@@ -30,7 +30,7 @@ def declared(distribution: str) -> str:
 )
 def test_missing_package_names_the_pip_install_and_exits_2(tmp_path, monkeypatch, blm, module, distribution, command):
     gguf = tmp_path / "model.gguf"
-    gguf.write_bytes(b"GGUF" + bytes(60))  # never read: the dependency check comes first
+    gguf.write_bytes(b"GGUF" + (3).to_bytes(4, "little") + bytes(56))  # a v3 header, then the dependency check
     monkeypatch.setitem(sys.modules, module, None)
     done = blm(*(arg.format(gguf=gguf) for arg in command), env={"BLM_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 2, done.stderr
