@@ -201,18 +201,18 @@ def _layers_where(summary: dict) -> tuple[str, str]:
     for state, entry in enumerate(summary.get("en_minus_zh", [])):
         if entry["ci"] and (entry["ci"][0] > 0 or entry["ci"][1] < 0):
             ahead[entry["ci"][0] > 0].append(state)
-    return _ranges(ahead[True]), _ranges(ahead[False])
+    return layer_ranges(ahead[True]), layer_ranges(ahead[False])
 
 
-def _ranges(states: list[int]) -> str:
-    """[3, 4, 5, 9] -> '3–5, 9'; [] -> 'none'."""
+def layer_ranges(states: list[int], empty: str = "none") -> str:
+    """[3, 4, 5, 9] -> '3–5, 9'; [] -> `empty`."""
     runs: list[list[int]] = []
     for state in states:
         if runs and state == runs[-1][-1] + 1:
             runs[-1].append(state)
         else:
             runs.append([state])
-    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "none"
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or empty
 
 
 def findings(results: dict) -> list[str]:

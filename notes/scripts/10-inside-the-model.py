@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from bilingual_lm.cli import cli
+from bilingual_lm.eval.report_tables import layer_ranges
 from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
 from bilingual_lm.score.registry import DEFAULT_TRANSFORMER
 
@@ -86,13 +87,7 @@ def layers_where(summary: dict) -> tuple[list[int], list[int]]:
 
 
 def ranges(states: list[int]) -> str:
-    runs: list[list[int]] = []
-    for state in states:
-        if runs and state == runs[-1][-1] + 1:
-            runs[-1].append(state)
-        else:
-            runs.append([state])
-    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "—"
+    return layer_ranges(states, empty="—")
 
 
 def main(fast: bool = False) -> None:
