@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import tomllib
 
+from bilingual_lm.segment.chinese import default_rjieba_tokenizer
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,6 +34,7 @@ def test_missing_package_names_the_pip_install_and_exits_2(tmp_path, monkeypatch
     gguf = tmp_path / "model.gguf"
     gguf.write_bytes(b"GGUF" + (3).to_bytes(4, "little") + bytes(56))  # a v3 header, then the dependency check
     monkeypatch.setitem(sys.modules, module, None)
+    default_rjieba_tokenizer.cache_clear()  # as in a fresh process: an earlier test may have loaded rjieba
     done = blm(*(arg.format(gguf=gguf) for arg in command), env={"BLM_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("blm: error: "), done.stderr
