@@ -29,17 +29,23 @@ def ngram() -> None:
               help="Words seen fewer times become <unk>.")
 @click.option("--vocab", "vocab_file", default=None, help="A file of words, one per line: the vocabulary.")
 @click.option("--output", "-o", required=True, help="The model file: .blm for the native format, else ARPA.")
+@click.option("--memory", "-S", "memory", default=None, metavar="SIZE",
+              help="Memory for counting, as lmplz -S: 4G, 500M, 20% of physical memory (default 20%). "
+                   "A longer text is counted in chunks spilled to --temp-dir and merged; the model is the same.")
+@click.option("--temp-dir", "-T", default=None, help="Where sorted runs are spilled (default: the system's).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars on stderr.")
-def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_file, output, progress):
+def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_file, output, memory, temp_dir,
+          progress):
     """Train on CORPUS files (UTF-8, one sentence per line; <s> and </s> are added to each line)."""
     from bilingual_lm.cli.io import read_text_file
     from bilingual_lm.cli.progress import rich_progress
-    from bilingual_lm.ngram import train_ngram
+    from bilingual_lm.ngram.spill import parse_memory, train_ngram_bounded
     from bilingual_lm.ngram.train import check_options
     from bilingual_lm.segment.base import get_segmenter
     from bilingual_lm.textfile import text_lines
 
     check_options(order, smoothing, k, alpha)
+    budget = None if memory is None else parse_memory(memory)
     native = Path(output).suffix == ".blm"
     if smoothing == "addk" and order > 1 and not native:
         raise InputError("an add-k model above order 1 has no exact ARPA form; write it to a .blm file")
@@ -49,28 +55,40 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
     vocab = None
     if vocab_file is not None:
         vocab = [w.strip() for w in text_lines(read_text_file(vocab_file)) if w.strip()]
-    lines = [line for path in corpus for line in text_lines(read_text_file(path)) if line.strip()]
-    if not lines:
-        raise InputError("the corpus has no text")
     words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])
-    sentences = list(map(words, _tracked(lines, progress)))
-    model = train_ngram(sentences, order, smoothing, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
-                        progress=rich_progress if progress else None)
+    model, run = train_ngram_bounded(_sentences(corpus, words, progress), order, smoothing, memory=budget,
+                                     temp_dir=temp_dir, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
+                                     progress=rich_progress if progress else None)
     if native:
         model.save(output)
     else:
         model.save_arpa(output)
     counts = ", ".join(f"{n}-grams {len(keys)}" for n, keys in enumerate(model.keys, start=1))
-    click.echo(f"wrote {output}: {smoothing}, order {order}, {len(sentences)} sentences, "
-               f"{sum(map(len, sentences))} words, vocabulary {len(model.vocab)}, {counts}", err=True)
+    spilled = f", counted in {run.runs} sorted runs spilled to disk" if run.runs > 1 else ""
+    click.echo(f"wrote {output}: {smoothing}, order {order}, {run.sentences} sentences, {run.tokens} words, "
+               f"vocabulary {len(model.vocab)}, {counts}{spilled}", err=True)
 
 
-def _tracked(lines: list[str], enabled: bool):
-    """Iterate over `lines` with a progress bar on stderr."""
-    if not enabled:
-        yield from lines
-        return
-    from rich.console import Console
-    from rich.progress import track
+def _sentences(corpus: tuple[str, ...], words, progress: bool):
+    """Batches of segmented sentences, one per non-blank line of the CORPUS files, read a block at a time
+    (a bar over the bytes where stderr is a terminal: elsewhere a bar that an error closes leaves a line)."""
+    import os
+    import sys
+    from contextlib import nullcontext
 
-    yield from track(lines, description="segmenting", console=Console(stderr=True), transient=True)
+    from bilingual_lm.cli.progress import rich_progress
+    from bilingual_lm.textfile import read_line_blocks
+
+    total = sum(os.path.getsize(path) if os.path.isfile(path) else 0 for path in corpus)
+    seen = False
+    shown = progress and sys.stderr.isatty()
+    with rich_progress("reading and segmenting", total) if shown else nullcontext() as advance:
+        for path in corpus:
+            for lines, size in read_line_blocks(path):
+                lines = [line for line in lines if line.strip()]
+                seen = seen or bool(lines)
+                yield list(map(words, lines))
+                if advance:
+                    advance(size)
+    if not seen:
+        raise InputError("the corpus has no text")

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.ngram.counting import count_ngrams
+from bilingual_lm.ngram.counting import OrderCounts, count_ngrams
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.smoothing import SMOOTHERS
-from bilingual_lm.ngram.vocabulary import encode_training
+from bilingual_lm.ngram.vocabulary import Vocabulary, encode_training
 from bilingual_lm.progress import Progress, report
 
 MAX_ORDER = 10  # beyond this the tables hold almost only singletons; KenLM's default build stops at 6
@@ -45,11 +45,19 @@ def train_ngram(sentences: Iterable[Sequence[str]], order: int, smoothing: str =
     vocabulary, flat, hist = encode_training(sentences, min_count=min_count, vocab=vocab)
     with report(progress, "counting and smoothing", order + 1) as advance:
         counts = count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos, progress=advance)
-        estimate = SMOOTHERS[smoothing](counts, vocabulary, k=k, alpha=alpha)
+        del flat, hist
+        model = estimate_model(counts, vocabulary, smoothing, k=k, alpha=alpha)
         advance(1)
+    return model
+
+
+def estimate_model(counts: list[OrderCounts], vocabulary: Vocabulary, smoothing: str, *, k: float = 1.0,
+                   alpha: float = 0.4) -> NgramModel:
+    """The model that `smoothing` estimates from the counts of every order."""
+    estimate = SMOOTHERS[smoothing](counts, vocabulary, k=k, alpha=alpha)
     for p in estimate.prob:
         if np.isnan(p).any():
             raise AssertionError(f"{smoothing} produced NaN probabilities")
     return NgramModel(vocabulary, smoothing, [c.keys for c in counts], estimate.prob, estimate.backoff,
                       rule=estimate.rule, missing_backoff=estimate.missing_backoff,
-                      is_probability=estimate.is_probability, params={"order": order, **estimate.params})
+                      is_probability=estimate.is_probability, params={"order": len(counts), **estimate.params})

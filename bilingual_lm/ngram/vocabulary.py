@@ -80,41 +80,62 @@ class _NumberedOnSight(dict):
         return number
 
 
-def encode_training(
-    sentences: Sequence[Sequence[str]], min_count: int = 1, vocab: Iterable[str] | None = None
-) -> tuple[Vocabulary, np.ndarray, np.ndarray]:
-    """The vocabulary of a training text and the text encoded with it, as `Vocabulary.encode_sentences`
-    does (ids with <s>/</s> added, history lengths).
+class TrainingNumbering:
+    """Numbers a training text's words batch by batch, as they come; `finish` then gives the vocabulary.
 
     The vocabulary: specials first, then the training words in order of first appearance (or `vocab`'s
     words, in its order), keeping only words seen at least `min_count` times. Everything else counts as
-    <unk>. The words are numbered in one pass over the text (a dictionary that numbers new words), then
-    renumbered with numpy where `min_count` or `vocab` drops some."""
-    if min_count < 1:
-        raise InputError(f"min_count must be at least 1, not {min_count}")
-    seen = _NumberedOnSight({UNK: 0, BOS: 1, EOS: 2})
-    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-    body = np.fromiter(map(seen.__getitem__, chain.from_iterable(sentences)), dtype=np.int64,
-                       count=int(lengths.sum()))
-    counts = np.bincount(body, minlength=len(seen))
-    for reserved in (BOS, EOS):
-        if counts[seen[reserved]]:
-            raise InputError(f"the training text contains the reserved token {reserved}")
-    if vocab is None:
-        keep = counts >= min_count
-        keep[:3] = True
-        if keep.all():  # the ids given on sight stand
-            vocabulary = Vocabulary(seen)
-            return (vocabulary, *lay_out(body, lengths, vocabulary.bos, vocabulary.eos)[:2])
-        vocabulary = Vocabulary([w for w, k in zip(seen, keep, strict=True) if k])
-        renumber = np.cumsum(keep) - 1
-        renumber[~keep] = vocabulary.unk
-    else:
-        candidates = dict.fromkeys(vocab)
-        if min_count > 1:
-            candidates = {w: None for w in candidates if w in seen and counts[seen[w]] >= min_count}
+    <unk>. Words are numbered on sight (a dictionary that numbers new words, one C-level pass per batch);
+    `finish` gives the renumbering of those ids where `min_count` or `vocab` drops some."""
+
+    def __init__(self, min_count: int = 1, vocab: Iterable[str] | None = None):
+        if min_count < 1:
+            raise InputError(f"min_count must be at least 1, not {min_count}")
+        self.min_count, self.vocab = min_count, vocab
+        self.seen = _NumberedOnSight({UNK: 0, BOS: 1, EOS: 2})
+        self.counts = np.zeros(3, dtype=np.int64)  # occurrences of each id given on sight
+
+    def number(self, sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids on sight of the words of `sentences` laid end to end, and each sentence's length."""
+        lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+        body = np.fromiter(map(self.seen.__getitem__, chain.from_iterable(sentences)), dtype=np.int64,
+                           count=int(lengths.sum()))
+        counts = np.bincount(body, minlength=len(self.seen))
+        counts[:len(self.counts)] += self.counts
+        self.counts = counts
+        return body, lengths
+
+    def finish(self) -> tuple[Vocabulary, np.ndarray | None]:
+        """The vocabulary, and new id of each id given on sight (None where the ids on sight stand)."""
+        seen, counts = self.seen, self.counts
+        for reserved in (BOS, EOS):
+            if counts[seen[reserved]]:
+                raise InputError(f"the training text contains the reserved token {reserved}")
+        if self.vocab is None:
+            keep = counts >= self.min_count
+            keep[:3] = True
+            if keep.all():
+                return Vocabulary(seen), None
+            vocabulary = Vocabulary([w for w, k in zip(seen, keep, strict=True) if k])
+            renumber = np.cumsum(keep) - 1
+            renumber[~keep] = vocabulary.unk
+            return vocabulary, renumber
+        candidates = dict.fromkeys(self.vocab)
+        if self.min_count > 1:
+            candidates = {w: None for w in candidates if w in seen and counts[seen[w]] >= self.min_count}
         vocabulary = Vocabulary([UNK, BOS, EOS, *(w for w in candidates if w not in (UNK, BOS, EOS))])
         renumber = np.fromiter(map(vocabulary.index.get, seen, repeat(vocabulary.unk)), dtype=np.int64,
                                count=len(seen))
-    flat, hist, _ = lay_out(renumber[body], lengths, vocabulary.bos, vocabulary.eos)
+        return vocabulary, renumber
+
+
+def encode_training(
+    sentences: Sequence[Sequence[str]], min_count: int = 1, vocab: Iterable[str] | None = None
+) -> tuple[Vocabulary, np.ndarray, np.ndarray]:
+    """The vocabulary of a training text (`TrainingNumbering`) and the text encoded with it, as
+    `Vocabulary.encode_sentences` does (ids with <s>/</s> added, history lengths)."""
+    numbering = TrainingNumbering(min_count, vocab)
+    body, lengths = numbering.number(sentences)
+    vocabulary, renumber = numbering.finish()
+    flat, hist, _ = lay_out(body if renumber is None else renumber[body], lengths, vocabulary.bos, vocabulary.eos)
     return vocabulary, flat, hist

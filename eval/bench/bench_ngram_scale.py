@@ -141,16 +141,17 @@ class BackoffSampler:
 
 
 def sample_corpus(model: NgramModel, words: int, path: Path, seed: int) -> dict:
-    """Write sentences sampled from `model` to `path` until it holds at least `words` words."""
-    sampler = BackoffSampler(model, seed)
-    names = model.vocabulary.words
-    written = 0
-    with path.open("w", encoding="utf-8") as out:
-        while written < words:  # batches of about a fortieth of what is left (sentences average ~45 words)
-            for sentence in sampler.sentences(max(1_000, min(50_000, (words - written) // 40))):
-                if sentence:
-                    out.write(" ".join(map(names.__getitem__, sentence)) + "\n")
-                    written += len(sentence)
+    """Write sentences sampled from `model` to `path` until it holds at least `words` words (kept if there)."""
+    if not path.exists():
+        sampler = BackoffSampler(model, seed)
+        names = model.vocabulary.words
+        written = 0
+        with atomic_write(path) as out:
+            while written < words:  # batches of about a fortieth of what is left (sentences average ~45 words)
+                for sentence in sampler.sentences(max(1_000, min(50_000, (words - written) // 40))):
+                    if sentence:
+                        out.write(" ".join(map(names.__getitem__, sentence)) + "\n")
+                        written += len(sentence)
     return describe_corpus(path)
 
 
@@ -160,43 +161,56 @@ def main() -> None:
     parser.add_argument("--words", default="1e6,1e7", help="corpus sizes, comma-separated")
     parser.add_argument("--order", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workdir", type=Path, default=None, help="where the corpora go (default: a temp dir)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the models go (default: a temp dir)")
+    parser.add_argument("--corpora", type=Path, default=None,
+                        help="a folder that keeps the sampled corpora between runs (default: the temp dir)")
+    parser.add_argument("--sample-only", action="store_true", help="write the corpora, train nothing")
+    parser.add_argument("--memory", default=None, help="--memory for ours (default: ours's default)")
     parser.add_argument("--plot", default="eval/bench/ngram_scale.png")
     parser.add_argument("-o", "--output", default="blm-results/bench_ngram_scale.json")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         workdir = Path(tmp)
+        corpora = args.corpora or workdir
+        corpora.mkdir(parents=True, exist_ok=True)
         base = workdir / "base.txt"
         build_corpus(base)
         model = train_ngram([line.split() for line in base.read_text(encoding="utf-8").splitlines() if line],
                             args.order, "kn")
+        ours = [*BLM, "ngram", "train", "--lang", "space", "-n", str(args.order), "--no-progress",
+                *(["--memory", args.memory] if args.memory else []), "--temp-dir", str(workdir)]
         results = []
         for words in (int(float(w)) for w in args.words.split(",")):
-            corpus = workdir / f"sampled.{words}.txt"
+            corpus = corpora / f"sampled.{words}.seed{args.seed}.txt"
             about = sample_corpus(model, words, corpus, args.seed)
-            print(f"{about['words']:,} words sampled", file=sys.stderr)
+            print(f"{about['words']:,} words sampled in {corpus}", file=sys.stderr)
+            if args.sample_only:
+                continue
             row = {"corpus": about}
-            with corpus.open("rb"):
-                row["lmplz"] = run_process([args.lmplz, "-o", str(args.order), "--discount_fallback", "-S", "20%",
-                                            "-T", str(workdir)], corpus, workdir / "lmplz.arpa")
-            row["ours_arpa"] = run_process([*BLM, "ngram", "train", "--lang", "space", "-n", str(args.order),
-                                            "--no-progress", "-o", str(workdir / "ours.arpa"), str(corpus)])
+            row["lmplz"] = run_process([args.lmplz, "-o", str(args.order), "--discount_fallback", "-S", "20%",
+                                        "-T", str(workdir)], corpus, workdir / "lmplz.arpa")
+            (workdir / "lmplz.arpa").unlink()
+            row["ours_arpa"] = run_process([*ours, "-o", str(workdir / "ours.arpa"), str(corpus)])
+            (workdir / "ours.arpa").unlink()
             print(json.dumps(row), file=sys.stderr)
             results.append(row)
-            corpus.unlink()
+    if args.sample_only:
+        return
 
-    record = {"order": args.order, "seed": args.seed, "sizes": results, "load_average": os.getloadavg(),
-              "provenance": provenance(command=" ".join(["python", *sys.argv]))}
+    record = {"order": args.order, "seed": args.seed, "memory": args.memory, "sizes": results,
+              "load_average": os.getloadavg(), "provenance": provenance(command=" ".join(["python", *sys.argv]))}
     with atomic_write(args.output) as out:
         json.dump(record, out, ensure_ascii=False, indent=2)
     plot(results, args.plot)
-    print("| words | lmplz wall s | lmplz peak GB | ours wall s | ours peak GB | ours / lmplz wall |")
-    print("|---|---|---|---|---|---|")
+    print("| words | lmplz wall s | lmplz CPU s | lmplz peak GB | ours wall s | ours CPU s | ours peak GB "
+          "| ours / lmplz wall |")
+    print("|---|---|---|---|---|---|---|---|")
     for row in results:
-        print(f"| {row['corpus']['words']:,} | {row['lmplz']['wall_s']:.1f} | {row['lmplz']['peak_gb']:.2f} | "
-              f"{row['ours_arpa']['wall_s']:.1f} | {row['ours_arpa']['peak_gb']:.2f} | "
-              f"{row['ours_arpa']['wall_s'] / row['lmplz']['wall_s']:.2f} |")
+        lmplz, ours_row = row["lmplz"], row["ours_arpa"]
+        print(f"| {row['corpus']['words']:,} | {lmplz['wall_s']:.1f} | {lmplz['cpu_s']:.1f} | {lmplz['peak_gb']:.2f} | "
+              f"{ours_row['wall_s']:.1f} | {ours_row['cpu_s']:.1f} | {ours_row['peak_gb']:.2f} | "
+              f"{ours_row['wall_s'] / lmplz['wall_s']:.2f} |")
     print(f"wrote {args.output} and {args.plot}")
 
 

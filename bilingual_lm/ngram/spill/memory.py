@@ -1,0 +1,42 @@
+"""Memory sizes as the user writes them (`--memory 4G`, `20%`), as lmplz's `-S` takes them."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from bilingual_lm.errors import InputError
+
+DEFAULT_FRACTION = 0.2  # of physical memory, as the benchmarks pass lmplz `-S 20%`
+UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+SMALLEST = 1 << 20  # below a megabyte, chunks would hold a handful of sentences
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory."""
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def default_memory() -> int:
+    """The default budget: a fifth of physical memory."""
+    return int(physical_memory() * DEFAULT_FRACTION)
+
+
+def parse_memory(text: str) -> int:
+    """Bytes in `text`: a number with an optional unit (B, K, M, G, T; powers of 1024) or a percentage of
+    physical memory. InputError for anything else, for less than 1 MB and for more than the machine has."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([BKMGT%]?)\s*", str(text), flags=re.IGNORECASE)
+    if not match:
+        raise InputError(f"--memory: {text!r} is not a size (write it as 4G, 500M, 20% or a number of bytes)")
+    number, unit = float(match.group(1)), match.group(2).upper()
+    if unit == "%":
+        if not 0 < number <= 100:
+            raise InputError(f"--memory: a percentage of physical memory must be above 0 and at most 100, not {text!r}")
+        size = int(physical_memory() * number / 100)
+    else:
+        size = int(number * UNITS[unit])
+        if size > physical_memory():
+            raise InputError(f"--memory: {text!r} is more than this machine's {physical_memory() >> 20} MB")
+    if size < SMALLEST:
+        raise InputError(f"--memory: {text!r} is below the smallest budget, 1M")
+    return size
