@@ -13,9 +13,10 @@ from eval_fixtures import TASK_NAMES, CharBigramScorer, write_tasks
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.eval import report
-from bilingual_lm.eval.evaluate import evaluate, parse_langs, runnable_tasks
 from bilingual_lm.eval.loader import load_tasks
 from bilingual_lm.eval.results import read_results
+from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
+from bilingual_lm.eval.selection import parse_langs, runnable_tasks
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +28,9 @@ def tasks(tmp_path_factory):
 def run(tasks, tmp_path_factory):
     """One complete run (no cache), its results and records."""
     out = tmp_path_factory.mktemp("run") / "out"
-    results = evaluate(CharBigramScorer(), tasks, ["zh", "en"], model_spec="bigram:default", output_dir=out,
-                       cache_path=None, n_bootstrap=200)
-    return out, results, read_results(out)[1]
+    results = run_eval(EvalSpec(model=CharBigramScorer(), tasks=tasks, bootstrap=200),
+                       EvalConfig(output_dir=out, cache=False))
+    return out, results.to_dict(), read_results(out)[1]
 
 
 def by_task(records, name):
@@ -85,6 +86,23 @@ def test_accuracy_and_gold_probability_match_a_plain_computation(run):
         assert results["metrics"]["t_currency"]["chance_accuracy"] == pytest.approx(1 / 4)
 
 
+def test_the_plots_per_item_entropies_are_those_of_the_records(run):
+    _, results, records = run
+    for condition in ("zh->zh", "zh->en", "en->zh", "en->en"):
+        rows = [r for r in by_task(records, "t_currency") if not r.get("neutral")
+                and f"{r['prompt_lang']}->{r['answer_lang']}" == condition]
+        expected = []
+        for r in rows:  # the entropy (bits) of the softmax over the candidates' summed log-probabilities
+            probs = np.exp(np.array(r["logprobs"]) - max(r["logprobs"]))
+            probs /= probs.sum()
+            expected.append(float(-(probs * np.log2(probs)).sum()))
+        got = results["metrics"]["t_currency"]["conditions"][condition]["rules"]["sum"]["per_item_entropy_bits"]
+        assert got == pytest.approx(expected, rel=1e-12)
+    for lang in ("zh", "en"):
+        expected = [r["entropy_bits"] for r in by_task(records, "t_open") if r["prompt_lang"] == lang]
+        assert results["metrics"]["t_open"]["per_item_entropy_bits"][lang] == expected
+
+
 def test_parallel_bits_per_char_match_the_scorer(run, tasks):
     _, results, records = run
     scorer = CharBigramScorer()
@@ -100,14 +118,13 @@ def test_parallel_bits_per_char_match_the_scorer(run, tasks):
 
 def test_open_samples_are_seeded(tasks, tmp_path):
     open_task = [t for t in tasks if t.name == "t_open"]
-    first = evaluate(CharBigramScorer(), open_task, ["zh", "en"], output_dir=tmp_path / "a", cache_path=None)
-    again = evaluate(CharBigramScorer(), open_task, ["zh", "en"], output_dir=tmp_path / "b", cache_path=None)
-    other = evaluate(CharBigramScorer(), open_task, ["zh", "en"], output_dir=tmp_path / "c", cache_path=None,
-                     seed=1)
+    first, again, other = (run_eval(EvalSpec(model=CharBigramScorer(), tasks=open_task, seed=seed),
+                                    EvalConfig(output_dir=tmp_path / name, cache=False))
+                           for name, seed in (("a", 0), ("b", 0), ("c", 1)))
     samples = [read_results(tmp_path / name)[1] for name in "abc"]
     assert [r["samples"] for r in samples[0]] == [r["samples"] for r in samples[1]]
     assert [r["samples"] for r in samples[0]] != [r["samples"] for r in samples[2]]
-    assert first["metrics"] == again["metrics"] != other["metrics"]
+    assert first.metrics == again.metrics != other.metrics
 
 
 def test_results_record_how_they_were_made(run):
@@ -143,38 +160,36 @@ def test_an_interrupted_run_resumes_without_rescoring(run, tasks, tmp_path):
     cache = tmp_path / "cache.sqlite"
     out = tmp_path / "out"
     interrupted = Interrupting(after=3)
+    config = EvalConfig(output_dir=out, cache=cache)
     with pytest.raises(KeyboardInterrupt):
-        evaluate(interrupted, tasks, ["zh", "en"], model_spec="bigram:default", output_dir=out,
-                 cache_path=cache, n_bootstrap=200)
+        run_eval(EvalSpec(model=interrupted, tasks=tasks, bootstrap=200), config)
     assert not (out / "results.json").exists()
     counting = Interrupting(after=-1)
-    resumed = evaluate(counting, tasks, ["zh", "en"], model_spec="bigram:default", output_dir=out,
-                       cache_path=cache, n_bootstrap=200)
+    resumed = run_eval(EvalSpec(model=counting, tasks=tasks, bootstrap=200), config)
     # one request per choice item and prompt language: 6 × 2 (currency) + 3 × 2 (translation) = 18;
     # the first two calls' requests were answered and cached before the interrupt
     assert 0 < interrupted.requests < 18 and counting.requests == 18 - interrupted.requests
     assert read_results(out)[1] == complete_records
-    assert resumed["metrics"] == complete["metrics"]
+    assert resumed.metrics == complete["metrics"]
 
 
 def test_a_cached_run_equals_a_fresh_run(run, tasks, tmp_path):
     _, complete, _ = run
     cache = tmp_path / "cache.sqlite"
-    evaluate(CharBigramScorer(), tasks, ["zh", "en"], output_dir=tmp_path / "a", cache_path=cache, n_bootstrap=200)
-    cached = evaluate(Interrupting(after=1), tasks, ["zh", "en"], output_dir=tmp_path / "b", cache_path=cache,
-                      n_bootstrap=200)
-    assert cached["timings"]["cache_misses_rank0"] == 0
-    assert cached["metrics"] == complete["metrics"]
+    run_eval(EvalSpec(model=CharBigramScorer(), tasks=tasks, bootstrap=200), EvalConfig(cache=cache))
+    cached = run_eval(EvalSpec(model=Interrupting(after=1), tasks=tasks, bootstrap=200), EvalConfig(cache=cache))
+    assert cached.timings.cache_misses_rank0 == 0
+    assert cached.metrics == complete["metrics"]
 
 
 def test_one_language_runs_per_language_metrics_only(tasks, tmp_path):
     kept, notes = runnable_tasks(tasks, ["zh"], explicit=False)
     assert [t.name for t in kept] == ["t_currency", "t_parallel", "t_open"]
     assert any("RankC" in note for note in notes) and any("t_translation" in note for note in notes)
-    results = evaluate(CharBigramScorer(), kept, ["zh"], output_dir=tmp_path / "zh", cache_path=None)
-    assert list(results["metrics"]["t_currency"]["conditions"]) == ["zh->zh"]
-    assert results["metrics"]["t_currency"]["comparisons"] == {}
-    assert results["metrics"]["t_parallel"]["differences"] == {}
+    results = run_eval(EvalSpec(model=CharBigramScorer(), langs=("zh",), tasks=kept), EvalConfig(cache=False))
+    assert list(results.metrics["t_currency"]["conditions"]) == ["zh->zh"]
+    assert results.metrics["t_currency"]["comparisons"] == {}
+    assert results.metrics["t_parallel"]["differences"] == {}
     with pytest.raises(InputError, match="needs --lang zh,en"):
         runnable_tasks(tasks, ["zh"], explicit=True)
 
@@ -187,26 +202,29 @@ def test_bad_languages_are_refused(text):
 
 def test_an_output_dir_with_other_results_is_refused(run, tasks):
     out, complete, _ = run
-    same = evaluate(CharBigramScorer(), tasks, ["zh", "en"], output_dir=out, cache_path=None, n_bootstrap=200)
-    assert same["metrics"] == complete["metrics"]
+    same = run_eval(EvalSpec(model=CharBigramScorer(), tasks=tasks, bootstrap=200),
+                    EvalConfig(output_dir=out, cache=False))
+    assert same.metrics == complete["metrics"]
+    other_seed = EvalSpec(model=CharBigramScorer(), tasks=tasks, bootstrap=200, seed=5)
     with pytest.raises(InputError, match="different run"):
-        evaluate(CharBigramScorer(), tasks, ["zh", "en"], output_dir=out, cache_path=None, n_bootstrap=200, seed=5)
-    evaluate(CharBigramScorer(), tasks, ["zh", "en"], output_dir=out, cache_path=None, n_bootstrap=200, seed=5,
-             overwrite=True)
+        run_eval(other_seed, EvalConfig(output_dir=out, cache=False))
+    run_eval(other_seed, EvalConfig(output_dir=out, cache=False, overwrite=True))
     assert json.loads((out / "results.json").read_text())["settings"]["seed"] == 5
 
 
 def test_the_report_renders_from_the_results_file_alone(tasks, tmp_path):
-    results = evaluate(CharBigramScorer(), tasks, ["zh", "en"], output_dir=tmp_path, cache_path=None, n_bootstrap=50)
+    results = run_eval(EvalSpec(model=CharBigramScorer(), tasks=tasks, bootstrap=50),
+                       EvalConfig(output_dir=tmp_path, cache=False))
     reread, _ = read_results(tmp_path)
-    assert report.render_markdown(reread) == (tmp_path / "report.md").read_text() == report.render_markdown(results)
+    assert report.render_markdown(reread) == (tmp_path / "report.md").read_text() == report.render_markdown(
+        results.to_dict())
     assert "| t_currency | zh→zh | 6 |" in (tmp_path / "report.md").read_text()
     for name in ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_limit_scores_the_first_items_of_each_task(tasks):
-    results = evaluate(CharBigramScorer(), tasks, ["zh", "en"], limit=2, cache_path=None, n_bootstrap=0)
-    assert {name: task["n_items"] for name, task in results["metrics"].items()} == {
+    results = run_eval(EvalSpec(model=CharBigramScorer(), tasks=tasks, limit=2, bootstrap=0), EvalConfig(cache=False))
+    assert {name: task["n_items"] for name, task in results.metrics.items()} == {
         "t_currency": 2, "t_translation": 2, "t_parallel": 2, "t_open": 2}
-    assert results["metrics"]["t_currency"]["conditions"]["zh->zh"]["rules"]["sum"]["mrr"]["ci"] is None
+    assert results.metrics["t_currency"]["conditions"]["zh->zh"]["rules"]["sum"]["mrr"]["ci"] is None

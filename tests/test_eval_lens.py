@@ -13,8 +13,8 @@ from eval_fixtures import CharBigramScorer
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.eval import layers
-from bilingual_lm.eval.evaluate import evaluate
 from bilingual_lm.eval.loader import load_task_file, load_tasks
+from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
 from bilingual_lm.score.transformer import TransformerScorer
 from tests.tiny_causal_lm import next_logprob, saved, tiny_gemma3, tiny_tokenizer
 
@@ -30,8 +30,8 @@ def scorer():
 def run(scorer, tmp_path_factory):
     out = tmp_path_factory.mktemp("lens")
     tasks = load_tasks(["lens_translation", "lens_cloze"])
-    results = evaluate(scorer, tasks, ["zh", "en"], output_dir=out, limit=LIMIT, n_bootstrap=200,
-                       cache_path=out / "cache.sqlite")
+    results = run_eval(EvalSpec(model=scorer, tasks=tasks, limit=LIMIT, bootstrap=200),
+                       EvalConfig(output_dir=out, cache=out / "cache.sqlite")).to_dict()
     records = [json.loads(line) for line in (out / "samples.jsonl").read_text(encoding="utf-8").splitlines()]
     return out, results, records
 
@@ -87,15 +87,15 @@ def test_report_and_one_plot_per_condition(run):
 def test_a_cached_run_reads_no_layers(run, scorer, tmp_path, monkeypatch):
     out, results, _ = run
     monkeypatch.setattr(layers, "answer_requests", lambda *a: pytest.fail("the cache should answer every request"))
-    again = evaluate(scorer, load_tasks(["lens_translation", "lens_cloze"]), ["zh", "en"], limit=LIMIT,
-                     n_bootstrap=200, cache_path=out / "cache.sqlite")
-    assert again["metrics"] == results["metrics"]
+    again = run_eval(EvalSpec(model=scorer, tasks=("lens_translation", "lens_cloze"), limit=LIMIT, bootstrap=200),
+                     EvalConfig(cache=out / "cache.sqlite"))
+    assert again.metrics == results["metrics"]
 
 
 def test_a_model_without_layers_is_refused_with_one_line():
     with pytest.raises(InputError, match="lens tasks read a Transformer's layers"):
-        evaluate(CharBigramScorer(), load_tasks(["lens_cloze"]), ["zh", "en"], limit=2, n_bootstrap=0,
-                 cache_path=False)
+        run_eval(EvalSpec(model=CharBigramScorer(), tasks=("lens_cloze",), limit=2, bootstrap=0),
+                 EvalConfig(cache=False))
 
 
 LENS_FILE = """\

@@ -3,14 +3,15 @@
 from eval_fixtures import write_tasks
 from test_eval_robustness import SHORT, ShortAnswerScorer
 
-from bilingual_lm.eval.evaluate import evaluate
 from bilingual_lm.eval.loader import load_task_file
+from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
 from eval.readme_excerpt import BEGIN, END, excerpt, rewrite
 
 
 def test_excerpt_states_only_robust_findings_and_rewrites_between_markers(tmp_path):
     task = load_task_file(write_tasks(tmp_path / "tasks", [SHORT]) / "t_short.yaml")
-    evaluate(ShortAnswerScorer(), [task], ["zh", "en"], output_dir=tmp_path / "run", cache_path=None, n_bootstrap=100)
+    run_eval(EvalSpec(model=ShortAnswerScorer(), tasks=[task], bootstrap=100),
+             EvalConfig(output_dir=tmp_path / "run", cache=False))
     text = excerpt(tmp_path / "run", 12.0)
     assert text.startswith(BEGIN) and text.endswith(END) and "12 s wall" in text
     assert "- Robust: no zh−en accuracy difference holds under every rule." in text

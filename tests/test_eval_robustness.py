@@ -3,8 +3,8 @@
 from eval_fixtures import CharBigramScorer, write_tasks
 
 from bilingual_lm.eval import report, robustness
-from bilingual_lm.eval.evaluate import evaluate
 from bilingual_lm.eval.loader import load_task_file
+from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
 
 
 def test_same_sign_and_every_interval_clear_of_zero_is_robust():
@@ -53,14 +53,14 @@ SHORT = {
 
 def test_a_scorer_that_prefers_short_answers_is_not_a_robust_finding(tmp_path):
     task = load_task_file(write_tasks(tmp_path / "tasks", [SHORT]) / "t_short.yaml")
-    results = evaluate(ShortAnswerScorer(), [task], ["zh", "en"], cache_path=None, n_bootstrap=200)
-    metrics = results["metrics"]["t_short"]
+    results = run_eval(EvalSpec(model=ShortAnswerScorer(), tasks=[task], bootstrap=200), EvalConfig(cache=False))
+    metrics = results.metrics["t_short"]
     for condition, entry in metrics["conditions"].items():  # its accuracy is the fewest-tokens baseline's
         assert entry["rules"]["sum"]["accuracy"]["mean"] == entry["baselines"]["fewest_tokens"], condition
     native = metrics["comparisons"]["native"]
     assert native["rules"]["sum"]["differences"]["accuracy"]["diff"] == 1.0  # zh "wins" under sum...
     assert native["robustness"]["accuracy"]["verdict"] == robustness.DEPENDS  # ...but not under every rule
     assert {"token", "pmi"} <= set(native["robustness"]["accuracy"]["disagreeing"])
-    text = report.render_markdown(results)
+    text = report.render_markdown(results.to_dict())
     assert "Robust: no zh−en accuracy difference holds under every rule." in text
     assert "Not a finding: t_short: zh→zh vs en→en depends on the scoring rule" in text

@@ -11,8 +11,8 @@ from eval_fixtures import TASK_NAMES, CharBigramScorer, register, write_tasks
 from hostile import assert_one_line_error, run_in_process
 
 from bilingual_lm.eval.cache import RequestCache
-from bilingual_lm.eval.evaluate import evaluate
 from bilingual_lm.eval.loader import load_tasks
+from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
 from bilingual_lm.eval.runner import call_size
 
 
@@ -29,7 +29,7 @@ def tasks(tasks_dir):
 @pytest.fixture(scope="module")
 def reference(tasks):
     """The metrics of a run without the cache."""
-    return evaluate(CharBigramScorer(), tasks, ["zh", "en"], cache_path=None, n_bootstrap=50)["metrics"]
+    return run_eval(EvalSpec(model=CharBigramScorer(), tasks=tasks, bootstrap=50), EvalConfig(cache=False)).metrics
 
 
 def damage_numbers(path) -> int:
@@ -43,15 +43,16 @@ def damage_numbers(path) -> int:
 
 def test_damaged_answers_are_named_and_scored_again(tasks, reference, tmp_path):
     cache = tmp_path / "requests.sqlite"
-    evaluate(CharBigramScorer(), tasks, ["zh", "en"], cache_path=cache, n_bootstrap=50)
+    spec, config = EvalSpec(model=CharBigramScorer(), tasks=tasks, bootstrap=50), EvalConfig(cache=cache)
+    run_eval(spec, config)
     damaged = damage_numbers(cache)
     assert damaged > 10
-    again = evaluate(CharBigramScorer(), tasks, ["zh", "en"], cache_path=cache, n_bootstrap=50)
-    assert again["metrics"] == reference  # the damaged numbers were not used
-    assert again["timings"]["cache_misses_rank0"] >= damaged
-    assert any(f"{damaged} answer(s) failed their checksum" in note for note in again["notes"])
-    third = evaluate(CharBigramScorer(), tasks, ["zh", "en"], cache_path=cache, n_bootstrap=50)
-    assert third["timings"]["cache_misses_rank0"] == 0  # the answers scored again were stored whole
+    again = run_eval(spec, config)
+    assert again.metrics == reference  # the damaged numbers were not used
+    assert again.timings.cache_misses_rank0 >= damaged
+    assert any(f"{damaged} answer(s) failed their checksum" in note for note in again.notes)
+    third = run_eval(spec, config)
+    assert third.timings.cache_misses_rank0 == 0  # the answers scored again were stored whole
 
 
 def test_a_cache_file_sqlite_cannot_read_is_one_line_suggesting_no_cache(tasks_dir, tmp_path, monkeypatch, capsys):
@@ -96,7 +97,7 @@ class DiesOnSecondCall(CharBigramScorer):
 def test_a_run_killed_in_its_second_call_has_saved_the_first(tasks, tmp_path):
     cache = tmp_path / "requests.sqlite"
     with pytest.raises(Interrupted):
-        evaluate(DiesOnSecondCall(), tasks, ["zh", "en"], cache_path=cache, n_bootstrap=0)
+        run_eval(EvalSpec(model=DiesOnSecondCall(), tasks=tasks, bootstrap=0), EvalConfig(cache=cache))
     assert len(RequestCache(cache, "unused")) == 1  # the first call: one request, saved at once
 
 

@@ -110,13 +110,14 @@ def report_command(results_dir, rule):
     from bilingual_lm.eval import plots, report
     from bilingual_lm.eval.outdir import MARKER, OutputDir
     from bilingual_lm.eval.results import read_results
+    from bilingual_lm.eval.schema import EvalResults
 
     with OutputDir(results_dir, create=False) as directory:  # no run may write while we read
-        results, records = read_results(results_dir)
+        results, _ = read_results(results_dir)
         directory.check_complete()
         if rule:
             results["conventions"]["primary_scoring_rule"] = rule
         report.write_report(Path(results_dir), results)
-        plots.write_plots(Path(results_dir), results, records)
+        plots.write_plots(Path(results_dir), EvalResults.from_dict(results))
         directory.write_marker(sorted(directory.owned_files() - {MARKER}))
     report.print_summary(results)

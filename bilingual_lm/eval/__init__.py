@@ -5,5 +5,7 @@
 * `distributed`: sharding and gathering under `torchrun` / `accelerate launch`;
 * `metrics`, `bootstrap`, `aggregate`: the per-item metrics, paired bootstrap CIs, the summaries;
 * `results`, `report`, `plots`: results.json (schema in eval/RESULTS.md), report.md, the table, PNGs;
-* `evaluate`: one run as a library call, which the CLI (`bilingual_lm.cli.eval`) wraps.
+* `selection`: the languages of a run and the tasks they can run;
+* `run`: `run_eval(spec, config)`, one run as a library call, which the CLI (`bilingual_lm.cli.eval`) wraps;
+  `schema`: its typed results.
 """

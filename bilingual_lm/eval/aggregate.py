@@ -76,6 +76,8 @@ def _open_fields(record: dict) -> dict:
 def summarize_open(records: Sequence[dict], langs: Sequence[str], boot: Bootstrap) -> dict:
     """The open metrics per side, and how many special tokens the samples hold (sampling masks them: 0)."""
     result = _summarize_sides(records, langs, boot, OPEN_METRICS, _open_fields)
+    result["per_item_entropy_bits"] = {lang: [r["entropy_bits"] for r in records if r["prompt_lang"] == lang]
+                                       for lang in result["languages"]}  # for the plot
     result["special_tokens"] = {lang: sum(r.get("special_tokens", 0) for r in records if r["prompt_lang"] == lang)
                                 for lang in langs}
     return result

@@ -83,6 +83,7 @@ def _condition_summary(rows: list[dict], boot: Bootstrap, seed: int, key: tuple)
     summary["ece"] = stats.ece_with_interval([row["confidence"] for row in rows],
                                              [row["accuracy"] == 1.0 for row in rows], boot, seed, *key)
     summary["top1_fewest_tokens"] = float(np.mean([row["top1_fewest_tokens"] for row in rows]))
+    summary["per_item_entropy_bits"] = [row["entropy_bits"] for row in rows]  # for the plot
     return summary
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bilingual_lm.atomic import atomic_write
+from bilingual_lm.eval.schema import EvalResults
 
 
 def _figure(width: float, height: float):
@@ -22,9 +23,9 @@ def _save(figure, path: Path) -> None:
         figure.savefig(handle, format="png", dpi=100)
 
 
-def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
+def accuracy_by_condition(metrics: dict, path: Path, norm: str) -> bool:
     """Grouped bars: accuracy@1 per condition for each choice task, CIs as error bars, chance as a tick."""
-    tasks = {name: t for name, t in results["metrics"].items() if t["kind"] == "choice"}
+    tasks = {name: t for name, t in metrics.items() if t["kind"] == "choice"}
     if not tasks:
         return False
     conditions = list(dict.fromkeys(c for t in tasks.values() for c in t["conditions"]))
@@ -52,10 +53,10 @@ def accuracy_by_condition(results: dict, path: Path, norm: str) -> bool:
     return True
 
 
-def js_divergence(results: dict, path: Path, norm: str) -> bool:
+def js_divergence(metrics: dict, path: Path, norm: str) -> bool:
     """Histograms of the per-item JS divergence (bits) of each task's first comparison."""
     series = {}
-    for name, task in results["metrics"].items():
+    for name, task in metrics.items():
         if task["kind"] == "choice" and task["comparisons"]:
             comparison, entry = next(iter(task["comparisons"].items()))
             series[f"{name} ({comparison})"] = entry["rules"][norm]["per_item_js_bits"]
@@ -70,21 +71,18 @@ def js_divergence(results: dict, path: Path, norm: str) -> bool:
     return True
 
 
-def entropy_by_language(results: dict, records: list[dict], path: Path, norm: str) -> bool:
+def entropy_by_language(metrics: dict, path: Path, norm: str) -> bool:
     """Box plots of entropy: over the candidates per condition (left), of the next token per language (right)."""
-    from bilingual_lm.eval import metrics, rules
-
     panels: dict[str, dict[str, list[float]]] = {"candidates": {}, "next token": {}}
-    neutral = rules.neutral_tables(records)
-    for record in records:
-        if record["kind"] == "choice" and not record.get("neutral"):
-            scores = rules.rule_scores(record, norm, neutral.get(f"{record['prompt_lang']}->{record['answer_lang']}"))
-            if scores is None:
-                continue
-            key = f"{record['prompt_lang']}→{record['answer_lang']}"
-            panels["candidates"].setdefault(key, []).append(metrics.entropy_bits(rules.softmax(scores)))
-        elif record["kind"] == "open":
-            panels["next token"].setdefault(record["prompt_lang"], []).append(record["entropy_bits"])
+    for task in metrics.values():  # results of schema 2.0 hold no per-item entropies: no plot
+        if task["kind"] == "choice":
+            for condition, entry in task["conditions"].items():
+                if "per_item_entropy_bits" in entry["rules"].get(norm, {}):
+                    panels["candidates"].setdefault(condition.replace("->", "→"), []).extend(
+                        entry["rules"][norm]["per_item_entropy_bits"])
+        elif task["kind"] == "open":
+            for lang, values in task.get("per_item_entropy_bits", {}).items():
+                panels["next token"].setdefault(lang, []).extend(values)
     panels = {name: groups for name, groups in panels.items() if groups}
     if not panels:
         return False
@@ -100,10 +98,10 @@ def entropy_by_language(results: dict, records: list[dict], path: Path, norm: st
     return True
 
 
-def _lens_conditions(results: dict) -> dict[str, dict[str, dict]]:
+def _lens_conditions(metrics: dict) -> dict[str, dict[str, dict]]:
     """condition -> {lens task: its first-token summary} for the lens tasks of the results."""
     found: dict[str, dict[str, dict]] = {}
-    for name, task in results["metrics"].items():
+    for name, task in metrics.items():
         if task["kind"] == "lens":
             for condition, by_set in task["conditions"].items():
                 if "p_zh" in by_set["first_token"]:
@@ -111,8 +109,12 @@ def _lens_conditions(results: dict) -> dict[str, dict[str, dict]]:
     return found
 
 
+def _lens_file(condition: str) -> str:
+    return f"lens_{condition.replace('->', '-')}.png"
+
+
 def lens_plot_names(results: dict) -> list[str]:
-    return [f"lens_{condition.replace('->', '-')}.png" for condition in _lens_conditions(results)]
+    return [_lens_file(condition) for condition in _lens_conditions(results["metrics"])]
 
 
 def lens_curves(summaries: dict[str, dict], condition: str, path: Path) -> None:
@@ -141,18 +143,18 @@ def lens_curves(summaries: dict[str, dict], condition: str, path: Path) -> None:
     _save(figure, path)
 
 
-def write_plots(path: Path, results: dict, records: list[dict]) -> list[str]:
-    """Write the plots that the results allow; returns their file names."""
-    norm = results["conventions"]["primary_scoring_rule"]
+def write_plots(path: Path, typed: EvalResults) -> list[str]:
+    """Write the plots that the results allow (they read the results, never the records); their file names."""
+    norm = typed.conventions["primary_scoring_rule"]
     path = Path(path)
     written = []
-    if accuracy_by_condition(results, path / "accuracy_by_condition.png", norm):
+    if accuracy_by_condition(typed.metrics, path / "accuracy_by_condition.png", norm):
         written.append("accuracy_by_condition.png")
-    if js_divergence(results, path / "js_divergence.png", norm):
+    if js_divergence(typed.metrics, path / "js_divergence.png", norm):
         written.append("js_divergence.png")
-    if entropy_by_language(results, records, path / "entropy_by_language.png", norm):
+    if entropy_by_language(typed.metrics, path / "entropy_by_language.png", norm):
         written.append("entropy_by_language.png")
-    for (condition, summaries), name in zip(_lens_conditions(results).items(), lens_plot_names(results), strict=True):
-        lens_curves(summaries, condition, path / name)
-        written.append(name)
+    for condition, summaries in _lens_conditions(typed.metrics).items():
+        lens_curves(summaries, condition, path / _lens_file(condition))
+        written.append(_lens_file(condition))
     return written

@@ -16,7 +16,7 @@ from bilingual_lm.errors import InputError
 from bilingual_lm.eval import metrics
 from bilingual_lm.eval.task import Task
 
-SCHEMA_VERSION = "2.0"  # 2.0: every scoring rule side by side (conditions[key]["rules"][rule])
+SCHEMA_VERSION = "2.1"  # 2.0: every scoring rule side by side; 2.1: per-item entropies (what the plots read)
 RESULTS = "results.json"
 SAMPLES = "samples.jsonl"
 RUN_FIELDS = ("model_fingerprint", "tasks", "languages", "limit", "seed", "bootstrap")

@@ -17,6 +17,7 @@ Three kinds of task:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
@@ -57,6 +58,12 @@ class Task:
     languages: tuple[str, ...] = ()  # the languages every prompt and surface form is given in
     license: str = ""  # the licence of the source data
     default_limit: int | None = None  # items the `default` suite runs (the first ones); None = not in it
+
+    def first(self, limit: int | None) -> Task:
+        """The task with only its first `limit` items (the generators order items so that these are a sample)."""
+        if limit is None or limit >= len(self.items):
+            return self
+        return dataclasses.replace(self, items=self.items[:limit])
 
     def neutral_prompt(self, lang: str) -> str | None:
         """The task's neutral prompt in `lang` (PMI's reference context), or None if it has none."""

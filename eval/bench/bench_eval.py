@@ -36,8 +36,9 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from bilingual_lm.eval.evaluate import evaluate, parse_langs, runnable_tasks
     from bilingual_lm.eval.loader import load_tasks
+    from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
+    from bilingual_lm.eval.selection import parse_langs, runnable_tasks
     from bilingual_lm.score.registry import DEFAULT_TRANSFORMER, load_scorer
 
     model = args.model or DEFAULT_TRANSFORMER
@@ -45,31 +46,31 @@ def main() -> None:
     tasks, _ = runnable_tasks(load_tasks(args.tasks), langs, explicit=args.tasks is not None)
     loading = time.perf_counter()
     options = {"lang": "auto", **({"device": args.device} if args.device else {})}
-    scorer = load_scorer(model, **options)
+    scorer = load_scorer(model, **options)  # loaded here, so that the eval's time and CPU leave the load out
     load_seconds = time.perf_counter() - loading
     cpu_start, eval_start = cpu_seconds(), time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
-        results = evaluate(scorer, tasks, langs, model_spec=model, output_dir=out, cache_path=None,
-                           limit=args.limit, n_bootstrap=args.bootstrap, load_seconds=load_seconds)
+        results = run_eval(EvalSpec(model=scorer, langs=tuple(langs), tasks=tasks, limit=args.limit,
+                                    bootstrap=args.bootstrap), EvalConfig(output_dir=out, cache=False))
     eval_seconds = time.perf_counter() - eval_start
-    timings = results["timings"]
+    timings = results.timings
     print(json.dumps({
         "model": model,
-        "device": results["device"],
-        "dtype": results["dtype"],
+        "device": results.device,
+        "dtype": results.dtype,
         "cpus": os.cpu_count(),
         "machine": platform.processor() or platform.machine(),
-        "tasks": list(results["tasks"]),
-        "units": timings["units"],
-        "items": timings["items"],
+        "tasks": list(results.tasks),
+        "units": timings.units,
+        "items": timings.items,
         "load_s": round(load_seconds, 2),
-        "score_s": round(timings["score_s"], 2),
+        "score_s": round(timings.score_s, 2),
         "eval_s": round(eval_seconds, 2),
         "eval_cpu_s": round(cpu_seconds() - cpu_start, 2),
         "wall_s": round(time.perf_counter() - started, 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "items_per_s": round(timings["items_per_s"], 2),
-        "units_per_s": round(timings["units_per_s"], 2),
+        "items_per_s": round(timings.items_per_s, 2),
+        "units_per_s": round(timings.units_per_s, 2),
     }))
 
 
