@@ -2,7 +2,7 @@
 on Gemma 3 270M, for a CLDR relation (cldr_city) and the translation task, with Chinese and English prompts.
 
 Writes notes/docs/generated/11-in-context/. Run: python notes/scripts/11-in-context.py [--fast]
-Every k is scored by the eval itself (`bilingual_lm.eval.evaluate.evaluate`: its request cache, its scoring rules
+Every k is scored by the eval itself (`bilingual_lm.eval.run.run_eval`: its request cache, its scoring rules
 and its Wilson intervals); only the prompts change. The fast profile runs the same machinery on the default
 n-gram and a few items (an n-gram, which sees two words back, has nothing to learn from examples).
 """
@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import matplotlib.pyplot as plt
 
-from bilingual_lm.eval.evaluate import evaluate
 from bilingual_lm.eval.loader import load_tasks, template_hash
 from bilingual_lm.eval.rules import PRIMARY_RULE
+from bilingual_lm.eval.run import EvalConfig, EvalSpec, run_eval
 from bilingual_lm.eval.runner import join_answer
 from bilingual_lm.notes.output import NoteOutput, is_fast, markdown_table
 from bilingual_lm.score import load_scorer
@@ -175,9 +175,9 @@ def main(fast: bool = False) -> None:
     scorer = load_scorer(profile["model"], lang="zh")
     derived = [with_examples(tasks[name], k, profile["items"]) for name in TASKS for k in shots]
     # --8<-- [start:evaluate]
-    output = evaluate(scorer, derived, list(LANGS), model_spec=profile["model"], seed=SEED)
+    output = run_eval(EvalSpec(model=scorer, langs=LANGS, tasks=derived, seed=SEED), EvalConfig())
     # --8<-- [end:evaluate]
-    metrics = output["metrics"]
+    metrics = output.metrics
     rules = [rule for rule in metrics[derived[0].name]["rules"]]
     results: dict = {}
     for name in TASKS:
@@ -187,7 +187,7 @@ def main(fast: bool = False) -> None:
             results[name][k] = {key: {rule: entry["rules"][rule]["accuracy"] for rule in rules}
                                 for key, entry in conditions.items()}
     n_items = {name: metrics[f"{name}_k{shots[0]}"]["n_items"] for name in TASKS}
-    model = output["model"]["name"] or profile["model"]
+    model = output.model.name or profile["model"]
 
     out.write_bilingual("accuracy", accuracy_table(results, shots, "zh"), accuracy_table(results, shots, "en"))
     out.write_bilingual("rules", rules_table(results, shots, rules, "zh"), rules_table(results, shots, rules, "en"))
