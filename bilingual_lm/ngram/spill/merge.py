@@ -22,7 +22,8 @@ MERGE_BYTES_PER_ROW = 64  # a part's keys, counts and suffixes, their sort and t
 
 @dataclass
 class Run:
-    """One chunk's tables of orders 2 and up, on disk as `run{index}.{n}.{keys,counts,suffix}`."""
+    """One chunk's tables of orders 2 and up, on disk as `run{index}.{n}.{keys,counts,suffix}` (and, as
+    the merge goes, their global keys and suffixes, and the map from its indices to the merged ones)."""
 
     index: int
     order: int
@@ -47,56 +48,55 @@ def merge_runs(spill: SpillDirectory, runs: list[Run], unigram_counts: np.ndarra
     orders = [OrderCounts(words, unigram_counts, np.zeros(vocab_size, dtype=np.int64),
                           np.full(vocab_size, -1, dtype=np.int64), words == bos)]
     part_rows = max(memory // MERGE_BYTES_PER_ROW, 1)
-    maps: list[np.ndarray | None] = [None] * len(runs)  # per run: global index of each local (n-1)-gram
     for n in range(2, runs[0].order + 1):
-        keys, counts, suffixes = [], [], []
-        for r, run in enumerate(runs):
-            local_keys, local_suffix = spill.read(run.name(n, "keys")), spill.read(run.name(n, "suffix"))
-            if maps[r] is None:  # order 2: the prefixes and suffixes are words, numbered alike everywhere
-                keys.append(local_keys)
-                suffixes.append(local_suffix)
-            else:
-                global_keys = maps[r][local_keys // vocab_size] * vocab_size + local_keys % vocab_size
-                keys.append(spill.write(run.name(n, "global_keys"), global_keys))
-                suffixes.append(spill.write(run.name(n, "global_suffix"), maps[r][local_suffix]))
-            counts.append(spill.read(run.name(n, "counts")))
-        table_keys, table_counts, table_suffix = _merge(keys, counts, suffixes, len(orders[-1]) * vocab_size,
-                                                        part_rows)
+        names = []  # per run: its global keys, counts and suffixes
+        for run in runs:
+            keys, suffix = (run.name(n, "keys"), run.name(n, "suffix"))
+            if n > 2:  # order 2's prefixes and suffixes are words, numbered alike everywhere
+                to_global = spill.read(run.name(n - 1, "map"))
+                local = spill.read(keys)
+                spill.write(run.name(n, "global_keys"), to_global[local // vocab_size] * vocab_size
+                            + local % vocab_size)
+                del local
+                spill.write(run.name(n, "global_suffix"), to_global[spill.read(suffix)])
+                keys, suffix = run.name(n, "global_keys"), run.name(n, "global_suffix")
+            names.append((keys, run.name(n, "counts"), suffix))
+        table_keys, table_counts, table_suffix = _merge(spill, names, len(orders[-1]) * vocab_size, part_rows)
         prefix = table_keys // vocab_size
         orders.append(OrderCounts(table_keys, table_counts, prefix, table_suffix,
                                   orders[-1].starts_with_bos[prefix]))
         if n < runs[0].order:
-            maps = [spill.write(f"run{r}.{n}.map", np.searchsorted(table_keys, k)) for r, k in enumerate(keys)]
+            for run, (keys, _, _) in zip(runs, names, strict=True):
+                spill.write(run.name(n, "map"), np.searchsorted(table_keys, spill.read(keys)))
         if advance:
             advance(1)
     return orders
 
 
-def _merge(keys: list[np.ndarray], counts: list[np.ndarray], suffixes: list[np.ndarray], bound: int,
-           part_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct keys of sorted runs (each below `bound`), their summed counts and suffixes, merged in
-    parts of about `part_rows` rows."""
-    total = sum(map(len, keys))
-    if total == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    parts = -(-total // part_rows)
+def _merge(spill: SpillDirectory, names: list[tuple[str, str, str]], bound: int, part_rows: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct keys of sorted runs (each below `bound`; `names`: each run's keys, counts and suffixes),
+    their summed counts and suffixes, merged in parts of about `part_rows` rows."""
+    sizes = [spill.size(keys) for keys, _, _ in names]
+    total = sum(sizes)
+    parts = max(-(-total // part_rows), 1)
     step = max(total // (parts * 64), 1)  # about 64 samples per part
-    sample = np.sort(np.concatenate([k[::step] for k in keys]))
+    sample = np.sort(np.concatenate([spill.sample(keys, step) for keys, _, _ in names]))
     bounds = np.unique(sample[np.linspace(0, len(sample), parts, endpoint=False).astype(np.int64)[1:]])
-    edges = [np.concatenate([[0], np.searchsorted(k, bounds), [len(k)]]) for k in keys]
+    edges = [np.concatenate([[0], spill.search(keys, bounds), [size]])
+             for (keys, _, _), size in zip(names, sizes, strict=True)]
     merged = []
     for part in range(len(bounds) + 1):
-        pieces = [(k[e[part]:e[part + 1]], c[e[part]:e[part + 1]], s[e[part]:e[part + 1]])
-                  for k, c, s, e in zip(keys, counts, suffixes, edges, strict=True)]
+        pieces = [[spill.read(name, e[part], e[part + 1]) for name in run] for run, e in zip(names, edges, strict=True)]
         merged.append(_merge_part(*(np.concatenate(column) for column in zip(*pieces, strict=True)), bound))
+        del pieces
     return tuple(np.concatenate(column) for column in zip(*merged, strict=True))
 
 
 def _merge_part(keys: np.ndarray, counts: np.ndarray, suffix: np.ndarray, bound: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(keys) == 0:
-        return keys.astype(np.int64), counts.astype(np.int64), suffix.astype(np.int64)
-    sorted_keys, order = sort_pairs(np.ascontiguousarray(keys, dtype=np.int64), bound,
-                                    np.arange(len(keys), dtype=np.int64), len(keys))
+        return keys, counts, suffix
+    sorted_keys, order = sort_pairs(keys, bound, np.arange(len(keys), dtype=np.int64), len(keys))
     first = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
     return sorted_keys[first], np.add.reduceat(counts[order], first), suffix[order[first]]

@@ -30,58 +30,71 @@ def spill_directory(parent: str | os.PathLike | None) -> Iterator[SpillDirectory
 
 
 class SpillDirectory:
-    """Named arrays on disk."""
+    """Named int64 arrays on disk, read back whole or a slice at a time with plain reads (pages mapped into
+    memory would count towards the process's resident memory until unmapped)."""
 
     def __init__(self, path: Path):
         self.path = path
 
-    def write(self, name: str, array: np.ndarray) -> np.ndarray:
-        """Write `array` as `name` and give it back memory-mapped."""
-        target = self.path / f"{name}.npy"
+    def write(self, name: str, array: np.ndarray) -> None:
         try:
-            with target.open("wb") as handle:  # through Python's writes: numpy's own reports a full disk vaguely
-                np.save(_Writes(handle.write), array)
+            with (self.path / name).open("wb") as handle:
+                handle.write(memoryview(np.ascontiguousarray(array, dtype=np.int64)))
         except OSError as error:
             raise WriteError.from_os_error(error, self.path) from None
-        return self.read(name)
 
-    def read(self, name: str) -> np.ndarray:
-        return np.load(self.path / f"{name}.npy", mmap_mode="r")
+    def read(self, name: str, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """The array `name`, or its items start…stop-1."""
+        count = -1 if stop is None else stop - start
+        return np.fromfile(self.path / name, dtype=np.int64, count=count, offset=8 * start)
 
-    def remove(self, name: str) -> None:
-        (self.path / f"{name}.npy").unlink()
+    def search(self, name: str, values: np.ndarray) -> np.ndarray:
+        """`np.searchsorted` of `values` in the sorted array `name`, touching only the pages it reads."""
+        mapped = np.memmap(self.path / name, dtype=np.int64, mode="r")
+        found = np.searchsorted(mapped, values)
+        del mapped
+        return found
+
+    def sample(self, name: str, step: int) -> np.ndarray:
+        """Every `step`-th item of `name`."""
+        mapped = np.memmap(self.path / name, dtype=np.int64, mode="r")
+        every = np.array(mapped[::step])
+        del mapped
+        return every
+
+    def size(self, name: str) -> int:
+        return (self.path / name).stat().st_size // 8
 
 
 class TextSpool:
-    """The numbered text on disk: word ids (int32) and sentence lengths, appended batch by batch."""
+    """The numbered text on disk: word ids and sentence lengths, appended batch by batch."""
 
     def __init__(self, spill: SpillDirectory):
         self.spill = spill
-        self.ids_path, self.lengths_path = spill.path / "text.ids", spill.path / "text.lengths"
         self.tokens = self.sentences = 0
-        self._files = [self.ids_path.open("wb"), self.lengths_path.open("wb")]
+        try:
+            self._files = [(spill.path / "text.ids").open("wb"), (spill.path / "text.lengths").open("wb")]
+        except OSError as error:
+            raise WriteError.from_os_error(error, spill.path) from None
 
     def append(self, ids: np.ndarray, lengths: np.ndarray) -> None:
         try:
-            self._files[0].write(memoryview(ids.astype(np.int32)))
-            self._files[1].write(memoryview(np.ascontiguousarray(lengths, dtype=np.int64)))
+            for handle, array in zip(self._files, (ids, lengths), strict=True):
+                handle.write(memoryview(np.ascontiguousarray(array, dtype=np.int64)))
         except OSError as error:
             raise WriteError.from_os_error(error, self.spill.path) from None
         self.tokens += len(ids)
         self.sentences += len(lengths)
 
-    def chunks(self, max_tokens: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    def chunks(self, max_tokens: int) -> list[tuple[int, int, int, int]]:
         """The text as consecutive runs of whole sentences of at most `max_tokens` tokens each, <s> and </s>
-        included (a longer sentence is a chunk of its own): (ids, lengths) of each, memory-mapped."""
+        included (a longer sentence is a chunk of its own): the first and last+1 word and sentence of each."""
         try:
             for handle in self._files:
                 handle.close()
         except OSError as error:
             raise WriteError.from_os_error(error, self.spill.path) from None
-        if not self.tokens:
-            return []
-        ids = np.memmap(self.ids_path, dtype=np.int32, mode="r")
-        lengths = np.fromfile(self.lengths_path, dtype=np.int64)
+        lengths = self.spill.read("text.lengths")
         ends = np.cumsum(lengths + 2)  # tokens up to the end of each sentence, <s> and </s> included
         cuts, start, done = [0], 0, 0
         while start < len(lengths):
@@ -89,11 +102,10 @@ class TextSpool:
             cuts.append(stop)
             done, start = int(ends[stop - 1]), stop
         first_word = np.concatenate([[0], np.cumsum(lengths)])
-        return [(ids[first_word[a]:first_word[b]], lengths[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        return [(int(first_word[a]), int(first_word[b]), a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
-
-class _Writes:
-    """A file as numpy sees any stream: written through `write`."""
-
-    def __init__(self, write):
-        self.write = write
+    def read(self, chunk: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The word ids and sentence lengths of a chunk from `chunks`."""
+        first_word, end_word, first_sentence, end_sentence = chunk
+        return (self.spill.read("text.ids", first_word, end_word),
+                self.spill.read("text.lengths", first_sentence, end_sentence))

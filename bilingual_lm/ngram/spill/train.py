@@ -1,6 +1,6 @@
 """`train_ngram_bounded`: batches of sentences in, the same model as `train_ngram` out, within a memory budget.
 
-The text is numbered batch by batch and spooled to disk (4 bytes a word), then counted in chunks of whole
+The text is numbered batch by batch and spooled to disk, then counted in chunks of whole
 sentences sized to the budget. A text that fits in one chunk is counted as `train_ngram` counts it; a longer
 one is counted chunk by chunk, each chunk's sorted tables spilled as a run, and the runs merged
 (`merge.py`). Counting is exact either way, so the model is identical. What the budget bounds is the text's
@@ -64,7 +64,7 @@ def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]]], order: int, 
         chunk_tokens = max(memory // chunk_bytes_per_token(order), MIN_CHUNK_TOKENS)
         chunks = spool.chunks(chunk_tokens)
         with report(progress, "counting and merging", len(chunks) + order) as advance:
-            counted = (_count(ids, lengths, renumber, vocabulary, order) for ids, lengths in chunks)
+            counted = (_count(*spool.read(chunk), renumber, vocabulary, order) for chunk in chunks)
             if len(chunks) == 1:
                 counts = next(counted)
             else:
@@ -81,7 +81,7 @@ def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]]], order: int, 
 
 def _count(ids: np.ndarray, lengths: np.ndarray, renumber: np.ndarray | None, vocabulary: Vocabulary,
            order: int) -> list[OrderCounts]:
-    body = renumber[ids] if renumber is not None else ids.astype(np.int64)
+    body = renumber[ids] if renumber is not None else ids
     flat, hist, _ = lay_out(body, lengths, vocabulary.bos, vocabulary.eos)
     del body
     return count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos)
