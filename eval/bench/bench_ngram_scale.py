@@ -11,9 +11,9 @@ S(c)); otherwise a word is drawn from the shorter context and redrawn while it i
 what bo(c) · p(w | c') for unstored w means), level by level. `<unk>` is not drawn (its mass is spread
 over the rest), so every word of the corpus is a real word. Sentences are drawn in parallel, seeded.
 
-Each size is trained by whole processes, one at a time, niced as the caller is: ``lmplz -o 5 -S 20%``
-and ``blm ngram train --lang space -o ours.arpa``; wall seconds and peak resident memory (``ru_maxrss``
-of the child) go to the JSON, and a plot of both against the corpus size to `--plot`.
+Each size is trained by whole processes, one at a time, niced as the caller is: ``lmplz -o 5 -S MEMORY``
+and ``blm ngram train --lang space --memory MEMORY -o ours.arpa``; wall seconds and peak resident memory
+(``ru_maxrss`` of the child) go to the JSON, and a plot of both against the corpus size to `--plot`.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=None,
                         help="a folder that keeps the sampled corpora between runs (default: the temp dir)")
     parser.add_argument("--sample-only", action="store_true", help="write the corpora, train nothing")
-    parser.add_argument("--memory", default=None, help="--memory for ours (default: ours's default)")
+    parser.add_argument("--memory", default="20%", help="the memory budget of both: lmplz -S, ours --memory")
     parser.add_argument("--plot", default="eval/bench/ngram_scale.png")
     parser.add_argument("-o", "--output", default="blm-results/bench_ngram_scale.json")
     args = parser.parse_args()
@@ -179,7 +179,7 @@ def main() -> None:
         model = train_ngram([line.split() for line in base.read_text(encoding="utf-8").splitlines() if line],
                             args.order, "kn")
         ours = [*BLM, "ngram", "train", "--lang", "space", "-n", str(args.order), "--no-progress",
-                *(["--memory", args.memory] if args.memory else []), "--temp-dir", str(workdir)]
+                "--memory", args.memory, "--temp-dir", str(workdir)]
         results = []
         for words in (int(float(w)) for w in args.words.split(",")):
             corpus = corpora / f"sampled.{words}.seed{args.seed}.txt"
@@ -188,7 +188,7 @@ def main() -> None:
             if args.sample_only:
                 continue
             row = {"corpus": about}
-            row["lmplz"] = run_process([args.lmplz, "-o", str(args.order), "--discount_fallback", "-S", "20%",
+            row["lmplz"] = run_process([args.lmplz, "-o", str(args.order), "--discount_fallback", "-S", args.memory,
                                         "-T", str(workdir)], corpus, workdir / "lmplz.arpa")
             (workdir / "lmplz.arpa").unlink()
             row["ours_arpa"] = run_process([*ours, "-o", str(workdir / "ours.arpa"), str(corpus)])
