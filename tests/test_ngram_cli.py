@@ -21,14 +21,16 @@ def test_train_writes_kenlms_model_from_pretokenized_text(tmp_path, monkeypatch,
     assert np.allclose(ours.score_sentences(test).logprobs, kenlm.score_sentences(test).logprobs, atol=1e-4)
 
 
-@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
-def test_train_on_raw_chinese_segments_with_the_backend_asked_for(tmp_path, monkeypatch, backend):
-    # the reference: the same text cut by the backend itself, then trained on as pre-segmented words
+@pytest.mark.parametrize("backend,jobs", [("jieba", 1), ("rjieba", 1), ("jieba", 2), ("rjieba", 3)])
+def test_train_on_raw_chinese_segments_with_the_backend_asked_for(tmp_path, monkeypatch, backend, jobs):
+    # the reference: the same text cut by the backend itself, then trained on as pre-segmented words;
+    # with several jobs, batches of 40 lines go to the worker processes
     pytest.importorskip(backend)
+    monkeypatch.setattr("bilingual_lm.cli.ngram.BATCH_LINES", 40)
     raw = [line.replace(" ", "") for line in (KENLM / "zh.train.txt").read_text(encoding="utf-8").splitlines()[:300]]
     (tmp_path / "raw.txt").write_text("\n".join(raw) + "\n", encoding="utf-8")
     code = run_blm(monkeypatch, "ngram", "train", tmp_path / "raw.txt", "-n", 3, "--lang", "zh", "--backend", backend,
-                   "--no-progress", "-o", tmp_path / "m.blm")
+                   "--jobs", jobs, "--no-progress", "-o", tmp_path / "m.blm")
     assert code == 0
     if backend == "jieba":
         import jieba
@@ -62,6 +64,8 @@ def test_train_writes_native_by_suffix_with_options(tmp_path, monkeypatch):
     (["--lang", "klingon"], "unknown language or segmenter"),
     (["--lang", "space", "--backend", "rjieba"], "--backend: only for --lang zh or auto"),
     (["--lang", "zh", "--backend", "pkuseg"], "unknown backend 'pkuseg'"),
+    (["--jobs", 0], "--jobs must be at least 1"),
+    (["--jobs", 100000], "--jobs must be at least 1 and at most"),
 ])
 def test_bad_options_exit_2_with_one_line_and_no_file(tmp_path, monkeypatch, capsys, args, message):
     output = tmp_path / "m.arpa"

@@ -8,6 +8,9 @@ import click
 
 from bilingual_lm.errors import InputError
 
+BATCH_LINES = 10_000  # lines segmented at once (by one process)
+MAX_JOBS = 256
+
 
 @click.group()
 def ngram() -> None:
@@ -33,9 +36,11 @@ def ngram() -> None:
               help="Memory for counting, as lmplz -S: 4G, 500M, 20% of physical memory (default 20%). "
                    "A longer text is counted in chunks spilled to --temp-dir and merged; the model is the same.")
 @click.option("--temp-dir", "-T", default=None, help="Where sorted runs are spilled (default: the system's).")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="Processes that segment the text (each takes a batch of lines; the words are the same).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars on stderr.")
 def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_file, output, memory, temp_dir,
-          progress):
+          jobs, progress):
     """Train on CORPUS files (UTF-8, one sentence per line; <s> and </s> are added to each line)."""
     from bilingual_lm.cli.io import read_text_file
     from bilingual_lm.cli.progress import rich_progress
@@ -46,6 +51,8 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
 
     check_options(order, smoothing, k, alpha)
     budget = None if memory is None else parse_memory(memory)
+    if not 1 <= jobs <= MAX_JOBS:
+        raise InputError(f"--jobs must be at least 1 and at most {MAX_JOBS}, not {jobs}")
     native = Path(output).suffix == ".blm"
     if smoothing == "addk" and order > 1 and not native:
         raise InputError("an add-k model above order 1 has no exact ARPA form; write it to a .blm file")
@@ -56,7 +63,7 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
     if vocab_file is not None:
         vocab = [w.strip() for w in text_lines(read_text_file(vocab_file)) if w.strip()]
     words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])
-    model, run = train_ngram_bounded(_sentences(corpus, words, progress), order, smoothing, memory=budget,
+    model, run = train_ngram_bounded(_sentences(corpus, words, jobs, progress), order, smoothing, memory=budget,
                                      temp_dir=temp_dir, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
                                      progress=rich_progress if progress else None)
     if native:
@@ -69,26 +76,37 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
                f"vocabulary {len(model.vocab)}, {counts}{spilled}", err=True)
 
 
-def _sentences(corpus: tuple[str, ...], words, progress: bool):
-    """Batches of segmented sentences, one per non-blank line of the CORPUS files, read a block at a time
-    (a bar over the bytes where stderr is a terminal: elsewhere a bar that an error closes leaves a line)."""
+def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
+    """Batches of segmented sentences, one per non-blank line of the CORPUS files, read a block at a time and
+    segmented by `jobs` processes (a bar over the bytes where stderr is a terminal: elsewhere a bar that an
+    error closes leaves a line)."""
     import os
     import sys
+    from collections import deque
     from contextlib import nullcontext
 
     from bilingual_lm.cli.progress import rich_progress
+    from bilingual_lm.segment.parallel import words_in_batches
     from bilingual_lm.textfile import read_line_blocks
 
-    total = sum(os.path.getsize(path) if os.path.isfile(path) else 0 for path in corpus)
-    seen = False
-    shown = progress and sys.stderr.isatty()
-    with rich_progress("reading and segmenting", total) if shown else nullcontext() as advance:
+    sizes, seen = deque(), [False]
+
+    def batches():
         for path in corpus:
             for lines, size in read_line_blocks(path):
                 lines = [line for line in lines if line.strip()]
-                seen = seen or bool(lines)
-                yield list(map(words, lines))
-                if advance:
-                    advance(size)
-    if not seen:
+                seen[0] = seen[0] or bool(lines)
+                for first in range(0, len(lines), BATCH_LINES):
+                    sizes.append(size * min(BATCH_LINES, len(lines) - first) // len(lines))
+                    yield lines[first:first + BATCH_LINES]
+
+    total = sum(os.path.getsize(path) if os.path.isfile(path) else 0 for path in corpus)
+    shown = progress and sys.stderr.isatty()
+    with rich_progress("reading and segmenting", total) if shown else nullcontext() as advance:
+        for sentences in words_in_batches(words, batches(), jobs):
+            yield sentences
+            done = sizes.popleft()
+            if advance:
+                advance(done)
+    if not seen[0]:
         raise InputError("the corpus has no text")
