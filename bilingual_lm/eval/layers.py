@@ -37,18 +37,15 @@ def lens_request(unit) -> dict:
 
 
 def lens_of(scorer):
-    """The `LogitLens` of a Transformer scorer (built once); an InputError for a model without layers."""
-    lens = getattr(scorer, "_logit_lens", None)
-    if lens is None:
-        from bilingual_lm.score.transformer import TransformerScorer
+    """A `LogitLens` over a Transformer scorer (each call builds one and checks its last layer: a run keeps
+    its own, `runner`); an InputError for a model without layers."""
+    from bilingual_lm.lens import LogitLens
+    from bilingual_lm.score.transformer import TransformerScorer
 
-        if not isinstance(scorer, TransformerScorer):
-            raise InputError(f"lens tasks read a Transformer's layers; {getattr(scorer, 'name', 'this model')} "
-                             "has none (use --model gemma3-270m, hf:... or gguf:...)")
-        from bilingual_lm.lens import LogitLens
-
-        lens = scorer._logit_lens = LogitLens(scorer)
-    return lens
+    if not isinstance(scorer, TransformerScorer):
+        raise InputError(f"lens tasks read a Transformer's layers; {scorer.name} has none (use --model "
+                         "gemma3-270m, hf:... or gguf:...)")
+    return LogitLens(scorer)
 
 
 def answer_requests(lens, requests: Sequence[dict]) -> list[dict]:

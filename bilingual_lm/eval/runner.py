@@ -228,6 +228,7 @@ class _Scoring:
         self.pending_choices: list[tuple[list[Unit], dict]] = []  # choice requests not in the cache yet
         self.pending_opens: list[tuple] = []  # open units with a request not in the cache yet
         self.pending_lens: list[tuple[Unit, dict]] = []  # lens units not in the cache yet
+        self.logit_lens = None  # the scorer's lens, built at the first lens request the cache cannot answer
 
     def choice(self, group: list[Unit]) -> list[dict]:
         """The records if the request is cached; else none, and the request waits for `flush_choices`."""
@@ -316,7 +317,8 @@ class _Scoring:
         if not self.pending_lens:
             return []
         pending, self.pending_lens = self.pending_lens, []
-        answers = layers.answer_requests(layers.lens_of(self.scorer), [request for _, request in pending])
+        self.logit_lens = self.logit_lens or layers.lens_of(self.scorer)
+        answers = layers.answer_requests(self.logit_lens, [request for _, request in pending])
         records = []
         for (unit, request), answer in zip(pending, answers, strict=True):
             self.cache.put(request, answer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Sequence
 
 import torch
@@ -20,6 +21,7 @@ from bilingual_lm.score.transformer.encoding import context_ids, continuation_te
 from bilingual_lm.score.transformer.padded import left_padded
 
 SPECIAL_TOKEN = re.compile(r"<[^<>\s]+>|\[[a-z_]+\]")  # markup tokens that sampling never draws
+_NEVER_SAMPLED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer -> never_sampled's ids
 
 
 @torch.inference_mode()
@@ -85,14 +87,14 @@ def sample(scorer, requests: Sequence[SampleRequest]) -> list[list[str]]:
 
 def never_sampled(scorer) -> torch.Tensor:
     """Token ids that sampling masks out: the tokenizer's special and markup tokens (<unused0>,
-    <start_of_image>, [multimodal]...), which are not text; EOS stays, since it ends a sample."""
-    if getattr(scorer, "_never_sampled", None) is None:
-        tokenizer = scorer.tokenizer
+    <start_of_image>, [multimodal]...), which are not text; EOS stays, since it ends a sample. Found once per
+    tokenizer (thousands of added tokens in Gemma's), kept while the tokenizer lives."""
+    tokenizer = scorer.tokenizer
+    if tokenizer not in _NEVER_SAMPLED:
         ids = {i for i, token in tokenizer.added_tokens_decoder.items()
                if token.special or SPECIAL_TOKEN.fullmatch(token.content)} | set(tokenizer.all_special_ids)
-        never = sorted(ids - set(_as_list(tokenizer.eos_token_id)))
-        scorer._never_sampled = torch.tensor(never, dtype=torch.long, device=scorer.device)
-    return scorer._never_sampled
+        _NEVER_SAMPLED[tokenizer] = torch.tensor(sorted(ids - set(_as_list(tokenizer.eos_token_id))), dtype=torch.long)
+    return _NEVER_SAMPLED[tokenizer].to(scorer.device)
 
 
 def _draw(probs: torch.Tensor, generator: torch.Generator) -> list[int]:
