@@ -1,6 +1,6 @@
 """The cross-lingual eval suite: `blm eval --lang zh,en`.
 
-* `task`, `loader`: the tasks (YAML files under `tasks/`, validated) as `Task` objects;
+* `task`, `loader`, `task_schema`: the tasks (YAML files under `tasks/`, checked field by field) as `Task` objects;
 * `runner`: every item under every language condition, scored through the request `cache`;
 * `distributed`: sharding and gathering under `torchrun` / `accelerate launch`;
 * `metrics`, `bootstrap`, `aggregate`: the per-item metrics, paired bootstrap CIs, the summaries;
