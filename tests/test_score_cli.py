@@ -135,3 +135,21 @@ def test_a_transformer_gives_the_same_json_with_words_from_jieba(tmp_path, monke
     # Words are jieba's (我 / 爱 / 吃 / 披萨 / 。), each the sum of its aligned tokens.
     assert "".join(w["text"] for w in result["words"]) == text
     assert sum(w["logprob"] for w in result["words"]) == pytest.approx(result["logprob"], abs=1e-6)
+
+
+@pytest.mark.parametrize("lang", ["space", "zh", "en", "auto", "char"])
+def test_tsv_of_a_file_in_bulk_equals_the_rows_of_the_token_path(tmp_path, monkeypatch, capsys, kenlm_model, lang):
+    # the reference: `score` (a TextScore per text) through `write_tsv`, the path of every other scorer
+    from bilingual_lm.cli.score import write_tsv
+    from bilingual_lm.score.ngram import load_ngram_scorer
+
+    lines = [line.replace(" ", "") if i % 2 else line for i, line in
+             enumerate((KENLM / "zh.test.txt").read_text(encoding="utf-8").splitlines()[:60])]
+    lines += ["I love 北京 and 天安门 too", "   spaced   out   ", "no Chinese at all."]
+    (tmp_path / "texts.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_tsv(load_ngram_scorer(kenlm_model.removeprefix("ngram:"), lang).score(lines))
+    expected = capsys.readouterr().out
+    code = run_blm(monkeypatch, "score", "--model", kenlm_model, "--lang", lang, "--format", "tsv", "-f",
+                   tmp_path / "texts.txt", "--batch-size", 7)
+    assert code == 0
+    assert capsys.readouterr().out == expected

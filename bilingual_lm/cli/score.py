@@ -53,6 +53,10 @@ def score(texts, model, lang, context, files, output_format, device, batch_size,
     if max_chars:
         options["max_chars"] = max_chars
     scorer = load_scorer(model, **options)
+    if output_format == "tsv" and not context and hasattr(scorer, "score_table"):  # n-grams: no object per token
+        write_table_tsv(scorer.score_table(inputs, **({"batch_size": batch_size} if batch_size else {}),
+                                           progress=rich_progress if len(inputs) > 1 else None))
+        return
     results = scorer.score(
         inputs, [context] * len(inputs) if context else None, batch_size=batch_size,
         progress=rich_progress if len(inputs) > 1 else None,
@@ -73,18 +77,43 @@ def score(texts, model, lang, context, files, output_format, device, batch_size,
             print_breakdown(console, result)
 
 
+TSV_HEADER = "text_index\ttoken\tstart\tend\tlogprob\tlog10\torder\toov\n"
+
+
 def write_tsv(results: list[TextScore]) -> None:
     """One row per chain-rule factor, then one TOTAL row per text."""
     out = sys.stdout
-    out.write("text_index\ttoken\tstart\tend\tlogprob\tlog10\torder\toov\n")
+    out.write(TSV_HEADER)
     for index, result in enumerate(results):
         for t in result.tokens:
-            order = "" if t.order is None else t.order
-            out.write(
-                f"{index}\t{t.text}\t{t.start}\t{t.end}\t{t.logprob:.6f}\t{t.logprob / LN10:.6f}\t"
-                f"{order}\t{int(t.oov)}\n"
-            )
-        out.write(f"{index}\tTOTAL\t0\t{result.n_chars}\t{result.logprob:.6f}\t{result.log10:.6f}\t\t\n")
+            out.write(_tsv_row(index, t.text, t.start, t.end, t.logprob, t.order, t.oov))
+        out.write(_tsv_total(index, result.n_chars, result.logprob))
+
+
+def write_table_tsv(table) -> None:
+    """`write_tsv`'s rows from an n-gram `ScoreTable` (arrays, no object per token)."""
+    out = sys.stdout
+    out.write(TSV_HEADER)
+    current, factors = 0, []
+    for index, token, start, end, logprob, order, oov in table.rows():
+        for done in range(current, index):
+            out.write(_tsv_total(done, len(table.texts[done]), math.fsum(factors)))
+            factors = []
+        current = index
+        out.write(_tsv_row(index, token, start, end, logprob, order, oov))
+        factors.append(logprob)
+    for done in range(current, len(table.texts)):
+        out.write(_tsv_total(done, len(table.texts[done]), math.fsum(factors)))
+        factors = []
+
+
+def _tsv_row(index: int, token: str, start: int, end: int, logprob: float, order: int | None, oov: bool) -> str:
+    return (f"{index}\t{token}\t{start}\t{end}\t{logprob:.6f}\t{logprob / LN10:.6f}\t"
+            f"{'' if order is None else order}\t{int(oov)}\n")
+
+
+def _tsv_total(index: int, n_chars: int, logprob: float) -> str:
+    return f"{index}\tTOTAL\t0\t{n_chars}\t{logprob:.6f}\t{logprob / LN10:.6f}\t\t\n"
 
 
 def print_breakdown(console: Console, result: TextScore) -> None:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -86,12 +87,7 @@ class NgramScorer(Scorer):
         contexts = list(contexts) if contexts is not None else [None] * len(texts)
         if len(contexts) != len(texts):
             raise InputError(f"{len(texts)} texts but {len(contexts)} contexts")
-        for text, context in zip(texts, contexts, strict=True):
-            if not text.strip():
-                raise InputError("empty or whitespace-only text")
-            if len(text) + len(context or "") > self.max_chars:
-                raise InputError(f"text of {len(text) + len(context or '')} characters (with its context) is over "
-                                 f"the limit of {self.max_chars}; split it, or raise --max-chars to score it")
+        self._check_texts(texts, contexts)
         batch_size = batch_size or 4096
         results: list[TextScore] = []
         with report(progress, "scoring", len(texts)) as advance:
@@ -100,6 +96,36 @@ class NgramScorer(Scorer):
                 results += self._score_batch([texts[i] for i in chunk], [contexts[i] for i in chunk], self.eos)
                 advance(len(chunk))
         return results
+
+    def _check_texts(self, texts: Sequence[str], contexts: Sequence[str | None]) -> None:
+        for text, context in zip(texts, contexts, strict=True):
+            if not text.strip():
+                raise InputError("empty or whitespace-only text")
+            if len(text) + len(context or "") > self.max_chars:
+                raise InputError(f"text of {len(text) + len(context or '')} characters (with its context) is over "
+                                 f"the limit of {self.max_chars}; split it, or raise --max-chars to score it")
+
+    def score_table(self, texts: Sequence[str], *, batch_size: int = 4096, progress: Progress | None = None
+                    ) -> ScoreTable:
+        """What `score(texts)` gives, without contexts, as arrays (no object per token, no word breakdown):
+        the spans come from the segmenter's `spans` where it has one, else from its tokens."""
+        self._check_texts(texts, [None] * len(texts))
+        spans_of = getattr(self.segmenter, "spans", None) or (lambda text: [(t.start, t.end) for t in
+                                                                             self.segmenter.segment(text)])
+        spans, parts = [], []
+        with report(progress, "scoring", len(texts)) as advance:
+            for first in range(0, len(texts), batch_size):
+                batch = texts[first:first + batch_size]
+                cut = [spans_of(text) for text in batch]
+                scores = self.model.score_sentences([[text[a:b] for a, b in pairs] for text, pairs in
+                                                     zip(batch, cut, strict=True)], eos=self.eos)
+                if self.is_probability:
+                    check_scores(scores.logprobs, self.name)
+                spans += cut
+                parts.append(scores)
+                advance(len(batch))
+        return ScoreTable(list(texts), spans, self.eos, np.concatenate([p.logprobs for p in parts]),
+                          np.concatenate([p.orders for p in parts]), np.concatenate([p.oov for p in parts]))
 
     def _score_batch(self, texts: list[str], contexts: list[str | None], eos: bool) -> list[TextScore]:
         segmented = [self.segmenter.segment((c or "") + t) for t, c in zip(texts, contexts, strict=True)]
@@ -188,6 +214,31 @@ class NgramScorer(Scorer):
         return Description(name=self.name, kind="ngram", identity=identity, device=str(self.model.device),
                            dtype="float64", is_probability=self.is_probability,
                            details={"path": str(self.path) if self.path else None, "recipe": self.recipe})
+
+
+@dataclass
+class ScoreTable:
+    """`NgramScorer.score_table`'s answer: text i's tokens are its `spans[i]` (then `</s>` where `eos`), and
+    their log p (nats), n-gram lengths and OOV flags lie end to end in the arrays."""
+
+    texts: list[str]
+    spans: list[list[tuple[int, int]]]
+    eos: bool
+    logprobs: np.ndarray
+    orders: np.ndarray
+    oov: np.ndarray
+
+    def rows(self) -> Iterator[tuple[int, str, int, int, float, int, bool]]:
+        """(text index, token, start, end, log p, n-gram length, oov) of every token, in order."""
+        at = 0
+        logprobs, orders, oov = self.logprobs.tolist(), self.orders.tolist(), self.oov.tolist()
+        for index, (text, pairs) in enumerate(zip(self.texts, self.spans, strict=True)):
+            for start, end in pairs:
+                yield index, text[start:end], start, end, logprobs[at], orders[at], oov[at]
+                at += 1
+            if self.eos:
+                yield index, EOS, len(text), len(text), logprobs[at], orders[at], oov[at]
+                at += 1
 
 
 def load_ngram_scorer(target: str, lang: str = "auto", *, device: str | None = None, eos: bool = True,
