@@ -8,13 +8,14 @@ import copy
 import numpy as np
 import pytest
 import torch
+import transformers
 from transformers import CohereConfig, CohereForCausalLM
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.lens import LogitLens, head
+from bilingual_lm.lens import LogitLens
 from bilingual_lm.lens.answers import answer_tokens
 from bilingual_lm.lens.vocabulary import script_groups, token_texts
-from bilingual_lm.score.transformer import TransformerScorer, states
+from bilingual_lm.score.transformer import TransformerScorer, head, states
 from bilingual_lm.segment.script import lang_tag
 from tests.tiny_causal_lm import tiny_gemma3, tiny_llama, tiny_qwen2, tiny_tokenizer
 
@@ -118,23 +119,39 @@ def test_lens_of_a_two_layer_toy_equals_a_hand_computation():
         np.testing.assert_allclose(reading.target_logprobs[state], expected, atol=1e-5, rtol=0)
 
 
+class _BiasedHead(torch.nn.Module):
+    """A model as the head sees it: an output layer with a bias, and a config with a final-logit softcap."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, cap: float):
+        super().__init__()
+        self.out = torch.nn.Linear(weight.shape[1], weight.shape[0])
+        self.out.weight.data, self.out.bias.data = weight, bias
+        self.config = transformers.PretrainedConfig(final_logit_softcapping=cap)
+
+    def get_output_embeddings(self):
+        return self.out
+
+
 def test_tiled_head_equals_a_plain_computation_across_tiles(monkeypatch):
-    """Tiles smaller than the rows and the vocabulary (and not dividing them), with a bias and a softcap."""
-    monkeypatch.setitem(head.TILE, "cpu", (3, 7))
+    """Tiles smaller than the rows and the vocabulary (and not dividing them), with a bias and a softcap; the
+    (row, target) pairs repeat rows, as the lens asks for two answers at every state."""
+    monkeypatch.setitem(head.HEAD_TILE, "cpu", (3, 7))
     generator = torch.Generator().manual_seed(1)
     hidden, weight = torch.randn(10, 5, generator=generator), torch.randn(30, 5, generator=generator) * 3
-    bias = torch.randn(30, generator=generator)
-    targets = torch.randint(0, 30, (10, 2), generator=generator)
+    model = _BiasedHead(weight, torch.randn(30, generator=generator), 2.5)
+    rows = torch.arange(10).repeat_interleave(2)
+    targets = torch.randint(0, 30, (20,), generator=generator)
     groups = (torch.rand(30, 2, generator=generator) > 0.5).float()
-    stats = head.head_stats(hidden, weight, bias, 2.5, targets, groups)
-    logits = (torch.tanh((hidden.double() @ weight.double().T + bias.double()) / 2.5) * 2.5)
+    reading = head.head_pass(model, hidden, targets, rows, groups)
+    logits = torch.tanh((hidden.double() @ weight.double().T + model.out.bias.double()) / 2.5) * 2.5
     logprobs = torch.log_softmax(logits, dim=-1)
     probs = logprobs.exp()
-    assert torch.allclose(stats.log_normaliser.double(), torch.logsumexp(logits, dim=-1), atol=1e-5)
-    assert torch.allclose(stats.entropy.double(), -(probs * logprobs).sum(dim=-1), atol=1e-5)
-    assert torch.allclose(stats.group_mass.double(), probs @ groups.double(), atol=1e-6)
-    assert torch.equal(stats.top_token, logits.argmax(dim=-1))
-    assert torch.allclose(stats.target_logprobs.double(), logprobs.gather(1, targets), atol=1e-5)
+    expected = logprobs[rows, targets]
+    assert torch.allclose(reading.logprobs.double(), expected, atol=1e-5)
+    assert torch.allclose(head.head_logprobs(model, hidden, targets, rows).double(), expected, atol=1e-5)
+    assert torch.allclose(reading.entropy.double(), -(probs * logprobs).sum(dim=-1), atol=1e-5)
+    assert torch.allclose(reading.group_mass.double(), probs @ groups.double(), atol=1e-6)
+    assert torch.equal(reading.top_token, logits.argmax(dim=-1))
 
 
 @pytest.mark.parametrize("architecture", ["llama", "gemma3"])

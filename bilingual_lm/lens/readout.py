@@ -12,7 +12,8 @@ Qwen2's RMSNorm, a LayerNorm...), never a copy of it, and softcap is tanh(z / c)
 ``final_logit_softcapping``. At state L this is the model's output distribution (checked at load on a probe;
 a model whose head does anything else is refused).
 
-All (prompts × L + 1) states of a call go through the head together in one tiled pass (`head.head_stats`).
+All (prompts × L + 1) states of a call go through the head together, in the scorer's one tiled pass of the head
+(`score.transformer.head.head_pass`, asked also for the entropy, the top token and the script masses).
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from dataclasses import dataclass
 import torch
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.lens.head import head_stats
 from bilingual_lm.lens.vocabulary import SCRIPT_GROUPS, script_groups
 from bilingual_lm.score.base import HiddenStatesRequest
 from bilingual_lm.score.transformer.encoding import context_ids
+from bilingual_lm.score.transformer.head import head_logprobs, head_pass
 from bilingual_lm.score.transformer.states import raw_last_state
 
 FINAL_NORM_NAMES = ("norm", "final_layernorm", "ln_f", "final_layer_norm")
@@ -50,8 +51,6 @@ class LogitLens:
 
     def __init__(self, scorer):
         self.scorer, self.model, self.tokenizer = scorer, scorer.model, scorer.tokenizer
-        config = self.model.config.get_text_config()
-        self.softcap = getattr(config, "final_logit_softcapping", None)
         self.head = self.model.get_output_embeddings()
         self.norm = final_norm(self.model)
         if self.head is None or not hasattr(self.head, "weight"):
@@ -83,12 +82,14 @@ class LogitLens:
         states = self.states(prompts)
         count, width = states.shape[0], states.shape[1]
         k = max(len(t) for t in targets)
-        target_ids = torch.tensor([list(t) + [0] * (k - len(t)) for t in targets], device=self.device)
-        stats = self.decode(states.reshape(count * width, -1), target_ids.repeat_interleave(width, dim=0))
-        logprobs = stats.target_logprobs.view(count, width, k)
-        entropy = (stats.entropy / torch.log(torch.tensor(2.0))).view(count, width)
-        mass = stats.group_mass.view(count, width, -1)
-        tops = self.tokenizer.batch_decode([[i] for i in stats.top_token.tolist()])
+        padded = torch.tensor([list(t) + [0] * (k - len(t)) for t in targets], device=self.device)
+        rows = torch.arange(count * width, device=self.device).repeat_interleave(k)  # each state, each target
+        reading = self.decode(states.reshape(count * width, -1), padded.repeat_interleave(width, dim=0).reshape(-1),
+                              rows)
+        logprobs = reading.logprobs.view(count, width, k)
+        entropy = (reading.entropy / torch.log(torch.tensor(2.0))).view(count, width)
+        mass = reading.group_mass.view(count, width, -1)
+        tops = self.tokenizer.batch_decode([[i] for i in reading.top_token.tolist()])
         return [
             LayerReadings(
                 target_logprobs=logprobs[i, :, : len(targets[i])].tolist(),
@@ -100,14 +101,12 @@ class LogitLens:
         ]
 
     @torch.inference_mode()
-    def decode(self, normed: torch.Tensor, targets: torch.Tensor):
-        """`HeadStats` of normed states (rows × d) under the model's head, with the script groups."""
+    def decode(self, normed: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor):
+        """The head's `HeadReading` of normed states (rows × d): log p of targets[i] at state rows[i], and every
+        state's entropy, top token and mass on the script groups."""
         if self._groups is None:
             self._groups = script_groups(self.tokenizer, self.head.weight.shape[0])
-        return self._head_stats(normed, targets, self._groups)
-
-    def _head_stats(self, normed: torch.Tensor, targets: torch.Tensor, groups: torch.Tensor):
-        return head_stats(normed, self.head.weight, getattr(self.head, "bias", None), self.softcap, targets, groups)
+        return head_pass(self.model, normed, targets, rows, self._groups)
 
     @torch.inference_mode()
     def _check_last_layer(self) -> None:
@@ -118,10 +117,10 @@ class LogitLens:
         with raw_last_state(self.model):
             output = self.model(input_ids=ids, output_hidden_states=True)
         expected = torch.log_softmax(output.logits[0].float(), dim=-1)
-        targets = torch.arange(6, device=self.device)[:, None] * (vocab // 6)
-        got = self._head_stats(self.norm(output.hidden_states[-1][0]), targets, torch.zeros((vocab, 0)))
+        targets = torch.arange(6, device=self.device) * (vocab // 6)
+        got = head_logprobs(self.model, self.norm(output.hidden_states[-1][0]), targets)
         tolerance = PROBE_TOLERANCE.get(self.head.weight.dtype, 5e-2)
-        if (got.target_logprobs[:, 0] - expected.gather(1, targets)[:, 0]).abs().max() > tolerance:
+        if (got - expected.gather(1, targets[:, None])[:, 0]).abs().max() > tolerance:
             raise InputError(
                 f"{type(self.model).__name__}: its head is not final norm → linear → softcap, so the logit lens "
                 "cannot decode its layers the way the model decodes its last one"

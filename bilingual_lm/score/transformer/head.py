@@ -5,11 +5,14 @@ the model does (tanh(x / c) · c, when the config sets ``final_logit_softcapping
 the outer loop, so the head's weights (60 % of Gemma 270M's) are read once per pass; `HeadQueue` gathers the
 hidden states of many batches for one pass. Whether this reproduces the model's own log-softmax is checked at
 load (`paths.py`); a model whose head is something else is scored from its own logits (`target_logprobs`).
+The logit lens (`bilingual_lm.lens`) reads all layers' states in the same pass, asking also for each row's
+entropy, top token and the mass of vocabulary groups (`head_pass` with `groups`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
@@ -24,17 +27,39 @@ def softcap(model) -> float | None:
     return getattr(model.config.get_text_config(), "final_logit_softcapping", None)
 
 
+@dataclass
+class HeadReading:
+    """One tiled pass of the head: log p of each (row, target) pair; with vocabulary groups, per row also the
+    entropy (nats), the most probable token and each group's probability mass."""
+
+    logprobs: torch.Tensor  # (pairs,)
+    entropy: torch.Tensor | None = None  # (rows,)
+    top_token: torch.Tensor | None = None  # (rows,) token id
+    group_mass: torch.Tensor | None = None  # (rows, groups)
+
+
 def head_logprobs(model, hidden: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
     """log_softmax(head(hidden[rows[i]]))[targets[i]] for each i (rows default to 0, 1, …), in fp32."""
+    return head_pass(model, hidden, targets, rows).logprobs
+
+
+def head_pass(model, hidden: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor | None = None,
+              groups: torch.Tensor | None = None) -> HeadReading:
+    """`head_logprobs`, and with `groups` (vocab × g, 0/1) the entropy, top token and group masses of every row.
+
+    Per row, against the running maximum m: S = Σ e^(z − m) and log Z = m + log S; when m grows to m', S is
+    rescaled by e^(m − m'). `_Spread` keeps the sums that the groups ask for alongside.
+    """
     head = model.get_output_embeddings()
     cap = softcap(model)
-    count = hidden.shape[0]
-    rows = torch.arange(count, device=hidden.device) if rows is None else rows
-    tile_rows, tile_columns = HEAD_TILE["cpu" if hidden.device.type == "cpu" else "other"]
-    buffer = torch.empty((min(tile_rows, count), tile_columns), device=hidden.device)
-    top = torch.full((count,), -math.inf, device=hidden.device)
-    total = torch.zeros(count, device=hidden.device)
-    picked = torch.empty(targets.shape[0], device=hidden.device)
+    count, device = hidden.shape[0], hidden.device
+    rows = torch.arange(count, device=device) if rows is None else rows
+    tile_rows, tile_columns = HEAD_TILE["cpu" if device.type == "cpu" else "other"]
+    buffer = torch.empty((min(tile_rows, count), tile_columns), device=device)
+    top = torch.full((count,), -math.inf, device=device)
+    total = torch.zeros(count, device=device)
+    picked = torch.empty(targets.shape[0], device=device)
+    spread = None if groups is None else _Spread(count, groups.to(device=device, dtype=torch.float32))
     for begin in range(0, head.weight.shape[0], tile_columns):
         part = head.weight[begin : begin + tile_columns]
         part_bias = head.bias[begin : begin + tile_columns] if head.bias is not None else None
@@ -44,10 +69,44 @@ def head_logprobs(model, hidden: torch.Tensor, targets: torch.Tensor, rows: torc
             logits = slice_logits(hidden[chunk], part, part_bias, cap, buffer)
             here = wanted & (rows >= first) & (rows < first + tile_rows)
             picked[here] = logits[rows[here] - first, targets[here] - begin]
-            new_top = torch.maximum(top[chunk], logits.amax(dim=-1))
-            total[chunk].mul_(torch.exp(top[chunk] - new_top)).add_(logits.sub_(new_top[:, None]).exp_().sum(dim=-1))
+            if spread is None:
+                new_top = torch.maximum(top[chunk], logits.amax(dim=-1))
+                tile_total = logits.sub_(new_top[:, None]).exp_().sum(dim=-1)
+            else:
+                new_top, tile_total = spread.add(chunk, begin, logits, top[chunk], total[chunk])
+            total[chunk].mul_(torch.exp(top[chunk] - new_top)).add_(tile_total)
             top[chunk] = new_top
-    return picked - top[rows] - torch.log(total[rows])
+    log_total = torch.log(total)
+    reading = HeadReading(picked - top[rows] - log_total[rows])
+    if spread is not None:
+        reading.entropy = log_total - spread.weighted / total
+        reading.top_token, reading.group_mass = spread.top_token, spread.mass / total[:, None]
+    return reading
+
+
+class _Spread:
+    """The sums beside S that give each row's entropy, top token and group masses, tile by tile:
+    A = Σ e^(z − m) (z − m), so H = log S − A / S (nats), and G_g = Σ_{v in g} e^(z − m), so mass_g = G_g / S.
+    When m grows to m', A ← (A + (m − m') S) e^(m − m') and G ← G e^(m − m')."""
+
+    def __init__(self, count: int, groups: torch.Tensor):
+        self.groups = groups
+        self.weighted = torch.zeros(count, device=groups.device)
+        self.top_token = torch.zeros(count, dtype=torch.long, device=groups.device)
+        self.mass = torch.zeros((count, groups.shape[1]), device=groups.device)
+
+    def add(self, chunk: slice, begin: int, logits: torch.Tensor, top: torch.Tensor, total: torch.Tensor):
+        """Fold one tile in (its logits are overwritten); the new running maximum and the tile's Σ e^(z − m')."""
+        tile_top, tile_arg = logits.max(dim=-1)
+        self.top_token[chunk] = torch.where(tile_top > top, tile_arg + begin, self.top_token[chunk])
+        new_top = torch.maximum(top, tile_top)
+        shift = torch.nan_to_num(top - new_top, neginf=0.0)  # 0 before the first tile, where S = 0
+        scale = torch.exp(shift)
+        shifted = logits.sub_(new_top[:, None])
+        exps = torch.exp(shifted)
+        self.weighted[chunk] = ((self.weighted[chunk] + shift * total) * scale).add_((exps * shifted).sum(dim=-1))
+        self.mass[chunk] = (self.mass[chunk] * scale[:, None]).add_(exps @ self.groups[begin : begin + exps.shape[1]])
+        return new_top, exps.sum(dim=-1)
 
 
 def full_logprobs(model, hidden: torch.Tensor) -> torch.Tensor:
