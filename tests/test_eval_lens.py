@@ -82,6 +82,9 @@ def test_report_and_one_plot_per_condition(run):
     assert "Lens lens_translation en→zh" in report
     for condition in ("zh-zh", "zh-en", "en-zh", "en-en"):
         assert (out / f"lens_{condition}.png").stat().st_size > 0
+    # A lens-only run draws no accuracy, JS or entropy plot, and its report lists exactly the plots it drew.
+    listed = re.findall(r"^!\[[^\]]*\]\(([^)]+)\)$", report, re.M)
+    assert sorted(listed) == sorted(p.name for p in out.glob("*.png")) and "accuracy_by_condition.png" not in listed
 
 
 def test_a_cached_run_reads_no_layers(run, scorer, tmp_path, monkeypatch):

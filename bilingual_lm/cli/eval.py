@@ -117,7 +117,7 @@ def report_command(results_dir, rule):
         directory.check_complete()
         if rule:
             results["conventions"]["primary_scoring_rule"] = rule
-        report.write_report(Path(results_dir), results)
-        plots.write_plots(Path(results_dir), EvalResults.from_dict(results))
+        drawn = plots.write_plots(Path(results_dir), EvalResults.from_dict(results))
+        report.write_report(Path(results_dir), results, drawn)
         directory.write_marker(sorted(directory.owned_files() - {MARKER}))
     report.print_summary(results)

@@ -113,10 +113,6 @@ def _lens_file(condition: str) -> str:
     return f"lens_{condition.replace('->', '-')}.png"
 
 
-def lens_plot_names(results: dict) -> list[str]:
-    return [_lens_file(condition) for condition in _lens_conditions(results["metrics"])]
-
-
 def lens_curves(summaries: dict[str, dict], condition: str, path: Path) -> None:
     """One panel per lens task: p(zh) and p(en) against layer with 95% CI bands, the entropy on a second axis."""
     from matplotlib.figure import Figure

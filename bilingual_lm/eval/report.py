@@ -5,13 +5,13 @@ Both renderings come from the same `summary_tables`, so the terminal and the fil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from bilingual_lm.atomic import atomic_write
-from bilingual_lm.eval.plots import lens_plot_names
 from bilingual_lm.eval.report_tables import findings, number, summary_tables
 from bilingual_lm.markdown import escape
 
@@ -36,8 +36,8 @@ def header_lines(results: dict) -> list[str]:
     return lines + [f"note: {note}" for note in results.get("notes", [])]
 
 
-def render_markdown(results: dict) -> str:
-    """report.md: the header, the tables, the conventions and the plots."""
+def render_markdown(results: dict, plots: Sequence[str]) -> str:
+    """report.md: the header, the tables, the conventions and the plots (`plots`: the files the run drew)."""
     lines = ["# blm eval report", ""]
     lines += [f"- {escape(line)}" for line in header_lines(results)] + ["", HOW_TO_READ, "", "## Findings", ""]
     lines += [f"- {escape(line)}" for line in findings(results)] + [""]
@@ -50,15 +50,13 @@ def render_markdown(results: dict) -> str:
     for key, value in results["conventions"].items():
         lines.append(f"- **{escape(key)}**: {escape(value)}")
     lines += ["", "## Plots", ""]
-    plots = ("accuracy_by_condition.png", "js_divergence.png", "entropy_by_language.png", *lens_plot_names(results))
-    for name in plots:
-        lines.append(f"![{name}]({name})")
+    lines += [f"![{name}]({name})" for name in plots] or ["(none: these results allow no plot)"]
     return "\n".join(lines) + "\n"
 
 
-def write_report(path: Path, results: dict) -> None:
+def write_report(path: Path, results: dict, plots: Sequence[str]) -> None:
     with atomic_write(Path(path) / REPORT) as handle:
-        handle.write(render_markdown(results))
+        handle.write(render_markdown(results, plots))
 
 
 def print_summary(results: dict, console: Console | None = None) -> None:

@@ -179,8 +179,7 @@ def _publish(directory: OutputDir, output: EvalResults, records: list[dict], cac
     def write(staging: Path) -> None:
         data = output.to_dict()
         results.write_results(staging, data, records)
-        report.write_report(staging, data)
-        plots.write_plots(staging, output)
+        report.write_report(staging, data, plots.write_plots(staging, output))
 
     try:
         directory.publish(write)
