@@ -160,9 +160,13 @@ class ChineseSegmenter:
         without protected user words takes the backend's own offsets, else the tokens'."""
         if self.mode != "accurate" or self.protected:
             return [(token.start, token.end) for token in self.segment(text)]
-        if self.backend == "rjieba":
-            return [(start, end) for word, start, end in self._tokenizer.tokenize(text, mode="default", hmm=self.hmm)
-                    if not word.isspace()]
+        if self.backend == "rjieba":  # its cut's words lie end to end (faster than its tokenize)
+            spans, at = [], 0
+            for word in self._tokenizer.cut(text, hmm=self.hmm):
+                if not word.isspace():
+                    spans.append((at, at + len(word)))
+                at += len(word)
+            return spans
         return accurate_spans(self._tokenizer, self._log_probabilities, text, self.hmm)
 
     def segment_at(self, text: str, offset: int) -> list[Token]:
