@@ -39,7 +39,7 @@ class EvalSpec:
 
     model: str | Scorer = DEFAULT_TRANSFORMER  # a --model string, or a scorer already loaded (its load not timed)
     langs: tuple[str, ...] = ("zh", "en")
-    tasks: Sequence[str | Task] | None = None  # task names, groups, suites or Task objects; None: the default suite
+    tasks: Sequence[str] | Sequence[Task] | None = None  # names, groups, suites, or Task objects; None: default suite
     tasks_dir: str | Path | None = None  # more task files
     limit: int | None = None  # the first N items of each task
     seed: int = 0
