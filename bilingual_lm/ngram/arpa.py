@@ -52,10 +52,12 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
         header = [META_PREFIX + json.dumps(meta, ensure_ascii=False), "\\data\\"]
         header += [f"ngram {n}={len(keys)}" for n, keys in enumerate(model.keys, start=1)]
         out.write(("\n".join(header) + "\n").encode("utf-8"))
-        lower = None
+        section = None
         for n, keys in enumerate(model.keys, start=1):
             out.write(f"\n\\{n}-grams:\n".encode())
-            section = SectionWriter(spaced, word_lengths, lower, keep=n < model.order)
+            # the section below's lines are handed over, not kept here: only the new writer holds them
+            section = SectionWriter(spaced, word_lengths, section.section() if section else None,
+                                    keep=n < model.order)
             backoff = model.backoff[n - 1] if n < model.order else None
             blocks = [slice(first, first + BLOCK) for first in range(0, len(keys), BLOCK)]
             # each block's numbers are formatted in a second thread while the block before is assembled
@@ -70,7 +72,6 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
                     prefix = keys[b] // size if n > 1 else None
                     out.write(section.lines(numbers[i].result(), prefix, keys[b] % size).data)
                     numbers[i] = None
-            lower = section.section()
         out.write(b"\n\\end\\\n")
 
 

@@ -174,6 +174,8 @@ class SectionWriter:
         self.source[:len(below)] = below
         self.source[len(below):self.newline] = spaced
         self.source[self.newline] = ord("\n")
+        if lower:
+            self.lower = (None, lower[1], lower[2])  # its text lives on in `source` only
         self.blocks: list[np.ndarray] = []
         self.text_starts: list[np.ndarray] = []
         self.text_lengths: list[np.ndarray] = []
@@ -212,8 +214,10 @@ class SectionWriter:
         return out
 
     def section(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All lines written so far, and where each n-gram's words start in them and how long they are."""
+        """All lines written, and where each n-gram's words start in them and how long they are. Called once,
+        at the end: the writer hands them over (and lets go of the section below)."""
         empty = np.zeros(0, dtype=np.int64)
-        return (np.concatenate(self.blocks) if self.blocks else np.zeros(0, dtype=np.uint8),
-                np.concatenate(self.text_starts) if self.text_starts else empty,
-                np.concatenate(self.text_lengths) if self.text_lengths else empty)
+        blocks, starts, lengths = self.blocks, self.text_starts, self.text_lengths
+        self.blocks, self.text_starts, self.text_lengths, self.source, self.lower = [], [], [], None, None
+        return (np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.uint8),
+                np.concatenate(starts) if starts else empty, np.concatenate(lengths) if lengths else empty)
