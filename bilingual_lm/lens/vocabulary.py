@@ -30,9 +30,8 @@ def token_texts(tokenizer) -> list[str]:
 
 def script_groups(tokenizer, vocab_size: int) -> torch.Tensor:
     """(vocab_size × 2) 0/1 matrix: column 0 marks the Han tokens, column 1 the Latin ones."""
+    columns = [_GROUP_OF_TAG.get(lang_tag(text)) if text else None for text in token_texts(tokenizer)[:vocab_size]]
+    marked = [token_id for token_id, column in enumerate(columns) if column is not None]
     groups = torch.zeros((vocab_size, len(SCRIPT_GROUPS)))
-    for token_id, text in enumerate(token_texts(tokenizer)[:vocab_size]):
-        column = _GROUP_OF_TAG.get(lang_tag(text)) if text else None
-        if column is not None:
-            groups[token_id, column] = 1.0
+    groups[marked, [columns[token_id] for token_id in marked]] = 1.0
     return groups

@@ -43,6 +43,7 @@ def head_logprobs(model, hidden: torch.Tensor, targets: torch.Tensor, rows: torc
     return head_pass(model, hidden, targets, rows).logprobs
 
 
+@torch.no_grad()
 def head_pass(model, hidden: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor | None = None,
               groups: torch.Tensor | None = None) -> HeadReading:
     """`head_logprobs`, and with `groups` (vocab × g, 0/1) the entropy, top token and group masses of every row.
@@ -87,13 +88,15 @@ def head_pass(model, hidden: torch.Tensor, targets: torch.Tensor, rows: torch.Te
 class _Spread:
     """The sums beside S that give each row's entropy, top token and group masses, tile by tile:
     A = Σ e^(z − m) (z − m), so H = log S − A / S (nats), and G_g = Σ_{v in g} e^(z − m), so mass_g = G_g / S.
-    When m grows to m', A ← (A + (m − m') S) e^(m − m') and G ← G e^(m − m')."""
+    When m grows to m', A ← (A + (m − m') S) e^(m − m') and G ← G e^(m − m'). A column of ones beside the groups
+    gives the tile's S in the same product as the G_g."""
 
     def __init__(self, count: int, groups: torch.Tensor):
-        self.groups = groups
+        self.groups = torch.cat([groups, torch.ones((groups.shape[0], 1), device=groups.device)], dim=1)
         self.weighted = torch.zeros(count, device=groups.device)
         self.top_token = torch.zeros(count, dtype=torch.long, device=groups.device)
         self.mass = torch.zeros((count, groups.shape[1]), device=groups.device)
+        self.exps: torch.Tensor | None = None  # reused buffer of the tile's e^(z − m')
 
     def add(self, chunk: slice, begin: int, logits: torch.Tensor, top: torch.Tensor, total: torch.Tensor):
         """Fold one tile in (its logits are overwritten); the new running maximum and the tile's Σ e^(z − m')."""
@@ -103,10 +106,13 @@ class _Spread:
         shift = torch.nan_to_num(top - new_top, neginf=0.0)  # 0 before the first tile, where S = 0
         scale = torch.exp(shift)
         shifted = logits.sub_(new_top[:, None])
-        exps = torch.exp(shifted)
-        self.weighted[chunk] = ((self.weighted[chunk] + shift * total) * scale).add_((exps * shifted).sum(dim=-1))
-        self.mass[chunk] = (self.mass[chunk] * scale[:, None]).add_(exps @ self.groups[begin : begin + exps.shape[1]])
-        return new_top, exps.sum(dim=-1)
+        if self.exps is None or self.exps.shape[0] < shifted.shape[0] or self.exps.shape[1] < shifted.shape[1]:
+            self.exps = torch.empty_like(shifted)
+        exps = torch.exp(shifted, out=self.exps[: shifted.shape[0], : shifted.shape[1]])
+        sums = exps @ self.groups[begin : begin + exps.shape[1]]  # G_g of the tile, then its S
+        self.weighted[chunk] = ((self.weighted[chunk] + shift * total) * scale).add_(torch.linalg.vecdot(exps, shifted))
+        self.mass[chunk] = (self.mass[chunk] * scale[:, None]).add_(sums[:, :-1])
+        return new_top, sums[:, -1]
 
 
 def full_logprobs(model, hidden: torch.Tensor) -> torch.Tensor:
