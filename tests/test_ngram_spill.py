@@ -89,3 +89,14 @@ def test_a_temp_dir_that_fills_up_is_one_line_and_leaves_nothing(tmp_path, monke
         assert_one_line_error(code, capsys.readouterr().err, says="no space left")
         assert list((tmp_path / "small").iterdir()) == []
     assert not (tmp_path / "m.arpa").exists()
+
+
+def test_a_sentence_longer_than_a_chunk_is_a_chunk_of_its_own(tmp_path):
+    # chunks of 64 tokens (the smallest), <s> and </s> included: the 502-token sentences are chunks of their
+    # own, and the short ones around them share one: [0] [1] [2 3] [4] [5 6] [7] [8]
+    text = [["x", "y"], [f"w{i % 37}" for i in range(500)], ["y", "x", "z"]] * 3
+    reference = train_ngram(text, 4, "kn")
+    model, run = train_ngram_bounded([text], 4, "kn", memory=1, temp_dir=tmp_path)
+    assert run.chunk_tokens == 64 and run.runs == 7
+    for n in range(4):
+        assert np.array_equal(model.keys[n], reference.keys[n]) and np.array_equal(model.prob[n], reference.prob[n])
