@@ -84,6 +84,7 @@ def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
     import sys
     from collections import deque
     from contextlib import nullcontext
+    from itertools import chain
 
     from bilingual_lm.cli.progress import rich_progress
     from bilingual_lm.segment.parallel import words_in_batches
@@ -101,9 +102,11 @@ def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
                     yield lines[first:first + BATCH_LINES]
 
     total = sum(os.path.getsize(path) if os.path.isfile(path) else 0 for path in corpus)
+    segmented = words_in_batches(words, batches(), jobs)
+    first = next(segmented, None)  # the workers are forked before the bar starts its thread
     shown = progress and sys.stderr.isatty()
     with rich_progress("reading and segmenting", total) if shown else nullcontext() as advance:
-        for sentences in words_in_batches(words, batches(), jobs):
+        for sentences in segmented if first is None else chain([first], segmented):
             yield sentences
             done = sizes.popleft()
             if advance:

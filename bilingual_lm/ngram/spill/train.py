@@ -24,7 +24,7 @@ from bilingual_lm.ngram.spill.merge import merge_runs, spill_run
 from bilingual_lm.ngram.spill.store import TextSpool, spill_directory
 from bilingual_lm.ngram.train import check_options, estimate_model
 from bilingual_lm.ngram.vocabulary import TrainingNumbering, Vocabulary, lay_out
-from bilingual_lm.progress import Progress, report
+from bilingual_lm.progress import Advance, Progress, report
 
 MIN_CHUNK_TOKENS = 64
 
@@ -63,8 +63,11 @@ def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]]], order: int, 
         vocabulary, renumber = numbering.finish()
         chunk_tokens = max(memory // chunk_bytes_per_token(order), MIN_CHUNK_TOKENS)
         chunks = spool.chunks(chunk_tokens)
-        with report(progress, "counting and merging", len(chunks) + order) as advance:
-            counted = (_count(*spool.read(chunk), renumber, vocabulary, order) for chunk in chunks)
+        # one step per order for a single chunk; else one per chunk, then one per merged order
+        steps = order if len(chunks) == 1 else len(chunks) + order - 1
+        with report(progress, "counting and merging", steps) as advance:
+            counted = (_count(*spool.read(chunk), renumber, vocabulary, order, advance if len(chunks) == 1 else None)
+                       for chunk in chunks)
             if len(chunks) == 1:
                 counts = next(counted)
             else:
@@ -80,8 +83,8 @@ def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]]], order: int, 
 
 
 def _count(ids: np.ndarray, lengths: np.ndarray, renumber: np.ndarray | None, vocabulary: Vocabulary,
-           order: int) -> list[OrderCounts]:
+           order: int, advance: Advance | None = None) -> list[OrderCounts]:
     body = renumber[ids] if renumber is not None else ids
     flat, hist, _ = lay_out(body, lengths, vocabulary.bos, vocabulary.eos)
     del body
-    return count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos)
+    return count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos, progress=advance)
