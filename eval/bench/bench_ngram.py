@@ -14,7 +14,7 @@ English, train and test). One line a sentence, words separated by spaces; its sh
   (``lmplz -o 5 --discount_fallback -S 20% -T TMP < corpus > lmplz.arpa``), ours writing ARPA
   (``blm ngram train --lang space -n 5 --no-progress -o ours.arpa corpus``) and ours writing the native
   format (``-o ours.blm``). Each runs `--repeats` times, interleaved; wall and CPU seconds (user + system)
-  and peak resident memory (``ru_maxrss`` of the child, from ``os.wait4``) are recorded for every run, and
+  and peak resident memory (GNU time's %M for the child; see `run_process`) are recorded for every run, and
   the fastest run is reported with the median beside it. Both ARPA files are checked to give the same
   total log10 probability of the corpus under KenLM's `kenlm` module.
 * **Queries, in one process on one thread**: KenLM's `kenlm` module and ours load the same ARPA (ours);
@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KENLM = ROOT / "tests" / "data" / "kenlm-hsk"
 HSK_FILES = ("zh.train.txt", "en.train.txt", "zh.test.txt", "en.test.txt")
 BLM = [sys.executable, "-c", "from bilingual_lm.cli import main; main()"]
+GNU_TIME = "/usr/bin/time"
 
 
 def build_corpus(path: Path) -> dict:
@@ -83,18 +84,27 @@ def describe_corpus(path: Path) -> dict:
             "words": sum(len(line.split()) for line in lines), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+PEAK_MARK = "bench-peak-kb="
+
+
 def run_process(command: list[str], stdin: Path | None = None, stdout: Path | None = None) -> dict:
-    """Run `command` to completion: wall and CPU seconds and peak resident memory (GB) of that child."""
+    """Run `command` to completion: wall and CPU seconds of that child, and its peak resident memory (GB) as
+    GNU time measures it. (``ru_maxrss`` from ``os.wait4`` will not do: a child spawned from this process
+    starts its count at this process's own peak, through vfork and exec.)"""
+    if not Path(GNU_TIME).exists():
+        sys.exit(f"bench_ngram: peak memory needs GNU time at {GNU_TIME} (apt-get install time)")
     with open(stdin or os.devnull, "rb") as source, open(stdout or os.devnull, "wb") as sink:
         start = time.perf_counter()
-        child = subprocess.Popen(command, stdin=source, stdout=sink, stderr=subprocess.PIPE)
-        stderr = child.stderr.read()
+        child = subprocess.Popen([GNU_TIME, "-f", PEAK_MARK + "%M", *command], stdin=source, stdout=sink,
+                                 stderr=subprocess.PIPE)
+        stderr = child.stderr.read().decode(errors="replace")
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        sys.exit(f"bench_ngram: {' '.join(command)} failed ({child.returncode}):\n{stderr.decode()[-2000:]}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_gb": usage.ru_maxrss * 1024 / 1e9}
+        sys.exit(f"bench_ngram: {' '.join(command)} failed ({child.returncode}):\n{stderr[-2000:]}")
+    peak_kb = int(re.findall(PEAK_MARK + r"(\d+)", stderr)[-1])
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_gb": peak_kb * 1024 / 1e9}
 
 
 def training_commands(lmplz: str, corpus: Path, order: int, workdir: Path, extra: list[str]) -> dict:

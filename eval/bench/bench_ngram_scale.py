@@ -13,7 +13,7 @@ over the rest), so every word of the corpus is a real word. Sentences are drawn 
 
 Each size is trained by whole processes, one at a time, niced as the caller is: ``lmplz -o 5 -S MEMORY``
 and ``blm ngram train --lang space --memory MEMORY -o ours.arpa``; wall seconds and peak resident memory
-(``ru_maxrss`` of the child) go to the JSON, and a plot of both against the corpus size to `--plot`.
+(GNU time's %M for the child) go to the JSON, and a plot of both against the corpus size to `--plot`.
 """
 
 from __future__ import annotations
