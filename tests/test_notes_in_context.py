@@ -54,3 +54,22 @@ def test_translation_examples_pair_each_sentence_with_its_translation_in_the_oth
     asked = task.items[8].prompts
     assert derived.items[0].prompts["zh"] == first.prompts["zh"] + " " + gold["en"] + "\n\n" + asked["zh"]
     assert derived.items[0].prompts["en"] == first.prompts["en"] + gold["zh"] + "\n\n" + asked["en"]
+
+
+def test_a_condition_is_marked_at_the_ceiling_or_at_chance_only_when_it_is():
+    note = note_11()
+    shots = (0, 8)
+
+    def results(k0: dict, k8: dict) -> dict:
+        return {"t": {"chance": 0.125, 0: {"zh->zh": {"sum": k0}}, 8: {"zh->zh": {"sum": k8}}}}
+
+    # 7 of 8 right without examples: one miss at most is the ceiling; 6 of 8 is not.
+    assert note.room(results({"mean": 7 / 8, "ci": [0.53, 0.98]}, {"mean": 0.5, "ci": [0.2, 0.8]}), "t", "zh->zh",
+                     shots, 8) == "ceiling"
+    assert note.room(results({"mean": 6 / 8, "ci": [0.41, 0.93]}, {"mean": 0.5, "ci": [0.2, 0.8]}), "t", "zh->zh",
+                     shots, 8) is None
+    # chance (0.125) inside both intervals; then outside the one at k = 8
+    assert note.room(results({"mean": 0.125, "ci": [0.02, 0.47]}, {"mean": 0.25, "ci": [0.07, 0.59]}), "t",
+                     "zh->zh", shots, 8) == "chance"
+    assert note.room(results({"mean": 0.125, "ci": [0.02, 0.47]}, {"mean": 0.62, "ci": [0.31, 0.86]}), "t",
+                     "zh->zh", shots, 8) is None

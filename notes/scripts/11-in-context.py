@@ -138,22 +138,38 @@ def plot_shots(results: dict, shots, model: str, ui: str):
     return figure
 
 
+def room(results: dict, task: str, key: str, shots, n_items: int) -> str | None:
+    """'ceiling' when at most one item is missed without examples (examples have little room to help), 'chance'
+    when chance lies inside the 95% interval at every k (the primary rule), else None."""
+    accuracy = {k: results[task][k][key][PRIMARY_RULE] for k in shots}
+    if accuracy[shots[0]]["mean"] >= (n_items - 1) / n_items:
+        return "ceiling"
+    if all(a["ci"][0] <= results[task]["chance"] <= a["ci"][1] for a in accuracy.values()):
+        return "chance"
+    return None
+
+
 def summary(results: dict, shots, rules: list[str], n_items: dict, model: str) -> tuple[str, str]:
     """One sentence per task and condition: accuracy at the first and last k, and whether it robustly changed."""
     first, last = shots[0], shots[-1]
     verdicts = [change(results, task, f"{p}->{a}", rules, first, last)
                 for task, (conditions, _) in TASKS.items() for p, a in conditions]
     said = {"up": ("上升", "rises"), "down": ("下降", "falls"), "none": ("没有稳健的变化", "does not change robustly")}
+    where = {"ceiling": ("（不给例子时最多只错一道，例子几乎没有可提升的余地）",
+                         " (at most one item missed without examples: little room for them to help)"),
+             "chance": ("（每个 k 的区间都包含随机猜的水平）", " (chance lies inside the interval at every k)"),
+             None: ("", "")}
     zh, en = [], []
     for task, (conditions, _) in TASKS.items():
         for prompt_lang, answer_lang in conditions:
             key = f"{prompt_lang}->{answer_lang}"
             a, b = (results[task][k][key][PRIMARY_RULE]["mean"] for k in (first, last))
             verdict = change(results, task, key, rules, first, last)
+            level = where[room(results, task, key, shots, n_items[task])]
             zh.append(f"`{task}` {key.replace('->', '→')}：k = {first} 时 {a:.2f}，k = {last} 时 {b:.2f}，"
-                      f"{said[verdict][0]}")
+                      f"{said[verdict][0]}{level[0]}")
             en.append(f"`{task}` {key.replace('->', '→')}: {a:.2f} at k = {first}, {b:.2f} at k = {last}, "
-                      f"{said[verdict][1]}")
+                      f"{said[verdict][1]}{level[1]}")
     rules_zh, rules_en = "、".join(rules), ", ".join(rules)
     items = "、".join(f"`{t}` {n}" for t, n in n_items.items())
     items_en = ", ".join(f"{n} of `{t}`" for t, n in n_items.items())
