@@ -155,8 +155,18 @@ def test_score_candidates_equals_scoring_each_as_a_continuation(scorer):
     assert scorer.score_candidates_one(prompt, candidates) == pytest.approx(expected, abs=TOLERANCE)
 
 
-def test_batched_candidates_equal_unbatched_score_candidates(scorer, monkeypatch):
-    monkeypatch.setattr(candidate_path, "CANDIDATE_ROWS", 7)  # several chunks, and requests of unequal prompts
+def continuation_reference(model, prompt: str, candidate: str) -> float:
+    """log p(candidate | prompt) by the plain prefix loop: the sum over the tokens of prompt + candidate whose span
+    ends after the prompt (a token across the join is the candidate's), each given every token before it."""
+    tokenizer = tiny_tokenizer()
+    encoding = tokenizer(prompt + candidate, add_special_tokens=False, return_offsets_mapping=True)
+    ids = [tokenizer.bos_token_id, *encoding["input_ids"]]
+    scored = [end > len(prompt) for _, end in encoding["offset_mapping"]]
+    return math.fsum(lp for lp, keep in zip(reference_logprobs(model, ids), scored, strict=True) if keep)
+
+
+def test_batched_candidates_equal_the_plain_prefix_loop(scorer, monkeypatch):
+    monkeypatch.setattr(candidate_path, "CANDIDATE_BATCH", 7)  # several batches, and requests of unequal prompts
     sentences = hsk_sentences()[3000:3012]
     requests = [
         ("我们今天去", ["学校。", "天安门。", "超市买东西，然后回家。", "商店", " the park.", "天"]),
@@ -170,7 +180,7 @@ def test_batched_candidates_equal_unbatched_score_candidates(scorer, monkeypatch
     assert [len(g) for g in got] == [len(candidates) for _, candidates in requests]
     for (prompt, candidates), values in zip(requests, got, strict=True):
         assert values == pytest.approx(scorer.score_candidates_one(prompt, candidates), abs=TOLERANCE)
-        expected = [s.logprob for s in scorer.score(candidates, [prompt] * len(candidates))] if candidates else []
+        expected = [continuation_reference(scorer.model, prompt, candidate) for candidate in candidates]
         assert values == pytest.approx(expected, abs=TOLERANCE)
 
 

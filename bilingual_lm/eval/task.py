@@ -7,7 +7,7 @@ Three kinds of task:
   item is scored under each prompt-language × answer-language condition (zh→zh, zh→en, en→zh, en→en),
   restricted to `Task.conditions` when the task lists them (translation choice: zh→en and en→zh).
 * ``parallel``: each item is the same meaning written in each language (`Item.prompts`); the eval compares
-  the information cost (bits per character and per byte) of the two sides.
+  the information cost (bits per sentence, per character and per byte) of the two sides.
 * ``open``: each item is an open prompt per language; the eval reads the next-token distribution
   (entropy, language fidelity) and seeded samples (distinct-n, type/token).
 * ``lens``: each item has a prompt per condition (`Item.prompts` keyed ``"zh->en"``: the prompt in zh asking

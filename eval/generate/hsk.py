@@ -71,7 +71,8 @@ def parallel(seed: int = SEED) -> dict:
     task = header(
         name,
         "parallel",
-        "The same sentence in Chinese and in English: bits per character and per byte of each side.",
+        "The same sentence in Chinese and in English: bits per sentence, per character and per byte of each side, "
+        "and the share of pairs where the Chinese side costs more bits.",
         {"zh": "{text}", "en": "{text}"},
     )
     task["items"] = [

@@ -21,7 +21,7 @@ Where each concern lives:
 ``trees.py``        token trees: rows that start alike share tokens (4-D mask), tested against padded rows
 ``head.py``         the tiled LM head: online logsumexp over vocabulary slices, soft-capped, many batches per pass
 ``paths.py``        which of the tiled head and trees a model gets: probes at load, options to force, the record
-``candidates.py``   log p(candidate | prompt) for many requests: prompts once with a KV cache, then candidates
+``candidates.py``   log p(candidate | prompt) for many requests: every candidate after its prompt, in token trees
 ``sampling.py``     next-token distributions and seeded ancestral samples over a batch of contexts
 ``states.py``       the residual stream at every layer (the logit lens's input); last tokens share common prefixes
 ==================  ===========================================================================================

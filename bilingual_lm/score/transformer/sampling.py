@@ -49,7 +49,7 @@ def sample(scorer, requests: Sequence[SampleRequest]) -> list[list[str]]:
     owners = [r for r, request in enumerate(requests) for _ in range(request.num_samples)]
     rows_of = [[row for row, owner in enumerate(owners) if owner == r] for r in range(len(requests))]
     owner_index = torch.tensor(owners, device=scorer.device)
-    cache.batch_select_indices(owner_index)  # one copy of its context per sample
+    cache.reorder_cache(owner_index)  # one copy of its context per sample (the public API beam search uses)
     logits = out.logits[owner_index, -1].float()
     mask = mask[owner_index]
     length = torch.tensor([len(contexts[r]) for r in owners], device=scorer.device)

@@ -85,7 +85,7 @@ class TransformerScorer(Scorer):
             raise InputError(f"{len(texts)} texts but {len(contexts)} contexts")
         encoded = [encode(self, text, context) for text, context in zip(texts, contexts, strict=True)]
         rows = windows(encoded, len(self.lead), self.window, self.stride)
-        logprobs = self._score_rows(rows, encoded, batch_size or self.batch_size, progress)
+        logprobs = self.score_rows(rows, encoded, batch_size or self.batch_size, progress)
         return [self._text_score(text, context, enc, logprobs[i])
                 for i, (text, context, enc) in enumerate(zip(texts, contexts, encoded, strict=True))]
 
@@ -171,7 +171,7 @@ class TransformerScorer(Scorer):
     # ---- scoring texts -------------------------------------------------------------------------------------
 
     @torch.inference_mode()
-    def _score_rows(self, rows: list[Row], encoded: list[Encoded], batch_size: int, progress: Progress | None):
+    def score_rows(self, rows: list[Row], encoded: list[Encoded], batch_size: int, progress: Progress | None = None):
         """Per item, {token index: log p} for every scored token: short rows in token trees, the rest in padded
         batches; with the tiled head, the hidden states of many batches go through the head in one pass."""
         logprobs: list[dict[int, float]] = [{} for _ in encoded]
