@@ -1,9 +1,10 @@
 """Token trees: texts that start alike (BOS, a shared context, the same first words) share those tokens in one row.
 
-Short rows, sorted by their tokens, are merged into tries of at most `TREE_TOKENS` tokens, one per batch row. Each
-token keeps its position in its own sequence and attends to its ancestors only (a 4-D additive mask; one per
-layer type when sliding-window layers look back less than a tree), so it gets exactly the hidden state it has in
-its own sequence. Whether a model honours this is checked at load against the padded reference (`paths.py`).
+Short rows, sorted by their tokens, are merged into tries of at most `TREE_TOKENS` tokens, one per batch row; a
+row's last token is only read as a target, so it gets a node only where another row continues past it. Each token
+keeps its position in its own sequence and attends to its ancestors only (a 4-D additive mask; one per layer type
+when sliding-window layers look back less than a tree), so it gets exactly the hidden state it has in its own
+sequence. Whether a model honours this is checked at load against the padded reference (`paths.py`).
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ def tree_inputs(scorer, chosen: list[tuple[Row, list[int]]]) -> tuple[dict, torc
     path: list[int] = []  # the tree nodes of the previous sequence
     asks = []  # (tree, node, target, where)
     for row, seq in chosen:
-        shared = common_prefix([previous, seq]) if trees else 0
-        if not trees or len(trees[-1].ids) + len(seq) - shared > TREE_TOKENS:
+        inputs = len(seq) - 1  # a sequence's last token is only read as a target: it needs no node of its own
+        shared = min(common_prefix([previous, seq]), len(path)) if trees else 0
+        if not trees or len(trees[-1].ids) + inputs - shared > TREE_TOKENS:
             trees.append(Tree())
             shared = 0
         tree = trees[-1]
         path = path[:shared]
-        for column in range(shared, len(seq)):
+        for column in range(shared, inputs):
             path.append(tree.grow(seq[column], column, parent=path[-1] if path else None))
         for index in range(row.score_from, row.end):
             column = index - row.start + lead
