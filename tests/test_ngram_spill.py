@@ -100,3 +100,18 @@ def test_a_sentence_longer_than_a_chunk_is_a_chunk_of_its_own(tmp_path):
     assert run.chunk_tokens == 64 and run.runs == 7
     for n in range(4):
         assert np.array_equal(model.keys[n], reference.keys[n]) and np.array_equal(model.prob[n], reference.prob[n])
+
+
+def test_batches_numbered_apart_get_the_ids_of_one_pass():
+    # what --jobs workers send (each batch numbered on its own) against numbering the batches in one pass
+    from bilingual_lm.ngram.vocabulary import TrainingNumbering, number_locally
+
+    text = sentences()
+    batches = [text[:500], text[500:501], text[501:2000], text[2000:]]
+    apart, together = TrainingNumbering(min_count=2), TrainingNumbering(min_count=2)
+    for batch in batches:
+        local_body, local_lengths = apart.number_local(number_locally(batch))
+        body, lengths = together.number(batch)
+        assert np.array_equal(local_body, body) and np.array_equal(local_lengths, lengths)
+    (vocabulary_apart, renumber_apart), (vocabulary, renumber) = apart.finish(), together.finish()
+    assert vocabulary_apart.words == vocabulary.words and np.array_equal(renumber_apart, renumber)

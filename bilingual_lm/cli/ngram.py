@@ -87,6 +87,7 @@ def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
     from itertools import chain
 
     from bilingual_lm.cli.progress import rich_progress
+    from bilingual_lm.ngram.vocabulary import number_locally
     from bilingual_lm.segment.parallel import words_in_batches
     from bilingual_lm.textfile import read_line_blocks
 
@@ -102,7 +103,7 @@ def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
                     yield lines[first:first + BATCH_LINES]
 
     total = sum(os.path.getsize(path) if os.path.isfile(path) else 0 for path in corpus)
-    segmented = words_in_batches(words, batches(), jobs)
+    segmented = words_in_batches(words, batches(), jobs, then=number_locally)  # workers send ids, not words
     first = next(segmented, None)  # the workers are forked before the bar starts its thread
     shown = progress and sys.stderr.isatty()
     with rich_progress("reading and segmenting", total) if shown else nullcontext() as advance:

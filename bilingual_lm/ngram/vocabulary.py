@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain, repeat
 
 import numpy as np
@@ -100,10 +101,22 @@ class TrainingNumbering:
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
         body = np.fromiter(map(self.seen.__getitem__, chain.from_iterable(sentences)), dtype=np.int64,
                            count=int(lengths.sum()))
+        self._add_counts(body)
+        return body, lengths
+
+    def number_local(self, batch: LocallyNumbered) -> tuple[np.ndarray, np.ndarray]:
+        """`number` for a batch numbered on its own (`number_locally`, in another process): its words are
+        numbered here in their order of first appearance in the batch, which is the order `number` would
+        have seen them in, so the ids are the same."""
+        ids = np.fromiter(map(self.seen.__getitem__, batch.words), dtype=np.int64, count=len(batch.words))
+        body = ids[batch.ids]
+        self._add_counts(body)
+        return body, batch.lengths
+
+    def _add_counts(self, body: np.ndarray) -> None:
         counts = np.bincount(body, minlength=len(self.seen))
         counts[:len(self.counts)] += self.counts
         self.counts = counts
-        return body, lengths
 
     def finish(self) -> tuple[Vocabulary, np.ndarray | None]:
         """The vocabulary, and new id of each id given on sight (None where the ids on sight stand)."""
@@ -139,3 +152,21 @@ def encode_training(
     vocabulary, renumber = numbering.finish()
     flat, hist, _ = lay_out(body if renumber is None else renumber[body], lengths, vocabulary.bos, vocabulary.eos)
     return vocabulary, flat, hist
+
+
+@dataclass
+class LocallyNumbered:
+    """A batch of sentences numbered on its own: its distinct words in order of first appearance, the index
+    of each word of the text in that list, and each sentence's length (arrays travel between processes
+    faster than lists of words)."""
+
+    words: list[str]
+    ids: np.ndarray
+    lengths: np.ndarray
+
+
+def number_locally(sentences: Sequence[Sequence[str]]) -> LocallyNumbered:
+    seen = _NumberedOnSight()
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    ids = np.fromiter(map(seen.__getitem__, chain.from_iterable(sentences)), dtype=np.int32, count=int(lengths.sum()))
+    return LocallyNumbered(list(seen), ids, lengths)

@@ -23,7 +23,7 @@ from bilingual_lm.ngram.spill.memory import default_memory
 from bilingual_lm.ngram.spill.merge import merge_runs, spill_run
 from bilingual_lm.ngram.spill.store import TextSpool, spill_directory
 from bilingual_lm.ngram.train import check_options, estimate_model
-from bilingual_lm.ngram.vocabulary import TrainingNumbering, Vocabulary, lay_out
+from bilingual_lm.ngram.vocabulary import LocallyNumbered, TrainingNumbering, Vocabulary, lay_out
 from bilingual_lm.progress import Advance, Progress, report
 
 MIN_CHUNK_TOKENS = 64
@@ -46,18 +46,21 @@ class SpillReport:
     memory: int  # the budget, in bytes
 
 
-def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]]], order: int, smoothing: str = "kn", *,
-                        memory: int | None = None, temp_dir: str | os.PathLike | None = None, k: float = 1.0,
-                        alpha: float = 0.4, min_count: int = 1, vocab: Iterable[str] | None = None,
+def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumbered], order: int,
+                        smoothing: str = "kn", *, memory: int | None = None,
+                        temp_dir: str | os.PathLike | None = None, k: float = 1.0, alpha: float = 0.4,
+                        min_count: int = 1, vocab: Iterable[str] | None = None,
                         progress: Progress | None = None) -> tuple[NgramModel, SpillReport]:
-    """`train_ngram` on the sentences of all `batches`, counting within `memory` bytes (default
-    `default_memory()`) and spilling sorted runs to a fresh directory in `temp_dir`."""
+    """`train_ngram` on the sentences of all `batches` (lists of sentences, or `LocallyNumbered`), counting
+    within `memory` bytes (default `default_memory()`) and spilling sorted runs to a fresh directory in
+    `temp_dir`."""
     check_options(order, smoothing, k, alpha)
     memory = default_memory() if memory is None else memory
     with spill_directory(temp_dir) as spill:
         numbering, spool = TrainingNumbering(min_count, vocab), TextSpool(spill)
         for batch in batches:
-            spool.append(*numbering.number(batch))
+            spool.append(*(numbering.number_local(batch) if isinstance(batch, LocallyNumbered)
+                           else numbering.number(batch)))
         if not spool.tokens:
             raise InputError("no words to train on")
         vocabulary, renumber = numbering.finish()
