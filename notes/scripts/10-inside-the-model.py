@@ -8,6 +8,7 @@ Transformer in CI) redraws the figures and tables from the last full run's resul
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -30,13 +31,16 @@ LABELS = {
 
 
 # --8<-- [start:key]
-def run_eval(output_dir: Path) -> tuple[dict, float]:
-    """`blm eval --lang zh,en --tasks lens ...` into `output_dir`: its results and the seconds it took."""
+def run_eval(output_dir: Path) -> tuple[dict, float, list[float]]:
+    """`blm eval --lang zh,en --tasks lens ...` into `output_dir`: its results, the seconds it took and the
+    machine's 1-minute load average before and after (other jobs on the same cores slow it down)."""
+    load = [os.getloadavg()[0]]
     began = time.perf_counter()
     cli.main(["eval", "--lang", "zh,en", "--seed", str(SEED), "--output-dir", str(output_dir), "--no-cache",
               *OPTIONS], standalone_mode=False)
     seconds = time.perf_counter() - began
-    return json.loads((output_dir / "results.json").read_text(encoding="utf-8")), seconds
+    load.append(os.getloadavg()[0])
+    return json.loads((output_dir / "results.json").read_text(encoding="utf-8")), seconds, load
 
 
 def arrow(condition: str) -> str:
@@ -94,13 +98,13 @@ def main(fast: bool = False) -> None:
     out = NoteOutput.for_script(__file__, fast=fast, seed=SEED)
     if fast:  # no Transformer in CI: redraw from the last full run
         saved = json.loads((out.committed_dir / "eval-results.json").read_text(encoding="utf-8"))
-        results, seconds = saved, saved["note_seconds"]
+        results, seconds, load = saved, saved["note_seconds"], saved.get("note_load")
     else:
         with tempfile.TemporaryDirectory() as workdir:
-            results, seconds = run_eval(Path(workdir) / "eval")
+            results, seconds, load = run_eval(Path(workdir) / "eval")
     kept = {key: results[key] for key in ("schema_version", "run", "model", "device", "dtype", "settings",
                                           "timings", "metrics") if key in results}
-    out.write_json("eval-results.json", {**kept, "note_seconds": seconds})
+    out.write_json("eval-results.json", {**kept, "note_seconds": seconds, "note_load": load})
     tasks = {name: task for name, task in results["metrics"].items() if task["kind"] == "lens"}
     states = len(next(iter(tasks["lens_translation"]["conditions"].values()))["first_token"]["p_zh"])
 
@@ -108,9 +112,13 @@ def main(fast: bool = False) -> None:
     out.write_bilingual(
         "setup",
         f"模型 `{model.get('spec') or model.get('name')}`（权重指纹 `{str(model['fingerprint'])[:12]}`，"
-        f"{states - 1} 层），命令 `{COMMAND}`，用时 {seconds:.0f} 秒（双核 CPU，含载入模型）。",
+        f"{states - 1} 层），命令 `{COMMAND}`，用时 {seconds:.0f} 秒（双核 CPU，含载入模型"
+        + (f"；开始和结束时 1 分钟平均负载为 {load[0]:.1f} 和 {load[1]:.1f}，高于 2 说明还有别的任务在用这两个核"
+           if load else "") + "）。",
         f"Model `{model.get('spec') or model.get('name')}` (weights fingerprint `{str(model['fingerprint'])[:12]}`, "
-        f"{states - 1} layers), command `{COMMAND}`, {seconds:.0f} s on a 2-core CPU, model load included.",
+        f"{states - 1} layers), command `{COMMAND}`, {seconds:.0f} s on a 2-core CPU, model load included"
+        + (f" (1-minute load average {load[0]:.1f} at the start and {load[1]:.1f} at the end: above 2, other jobs "
+           "shared the two cores)" if load else "") + ".",
     )
     rows = [[f"`{name}`", t["n_items"], t["kept"], t["dropped"]["join"], t["dropped"]["shared"],
              t["single_token_items"]] for name, t in tasks.items()]
