@@ -239,11 +239,14 @@ def main(fast: bool = False) -> None:
         en.append(f"Answering in the prompt's own language is more accurate, robustly, in {len(matching)} task(s).")
     parallel = next((task for task in metrics.values() if task["kind"] == "parallel"), None)
     if parallel and "differences" in parallel:
-        d = parallel["differences"]
-        zh.append(f"同一句话，中文比英文每字多 {interval(d['bits_per_char'], 'diff', '+')} 比特，每字节多 "
-                  f"{interval(d['bits_per_byte'], 'diff', '+')} 比特。")
-        en.append(f"For the same sentence, Chinese costs {interval(d['bits_per_char'], 'diff', '+')} bits per "
-                  f"character and {interval(d['bits_per_byte'], 'diff', '+')} bits per byte more than English.")
+        d, share = parallel["differences"], parallel["first_costs_more"]
+        zh.append(f"同一句话（HSK 平行句），中文整句比英文多 {interval(d['bits'], 'diff', '+')} 比特，"
+                  f"{interval(share)} 的句对中文代价更高；每字节多 {interval(d['bits_per_byte'], 'diff', '+')} 比特"
+                  "（每字的比较跨越书写系统：一个汉字承载的远多于一个字母）。")
+        en.append(f"For the same sentence (HSK parallel pairs), Chinese costs {interval(d['bits'], 'diff', '+')} "
+                  f"bits more per sentence than English, and more in a share of {interval(share)} of the pairs; "
+                  f"{interval(d['bits_per_byte'], 'diff', '+')} bits more per byte (per character compares across "
+                  "writing systems: one Han character carries far more than one letter).")
     out.write_bilingual("summary", "".join(zh), " ".join(en))
     out.write_json("results.json", {"seconds": seconds, "items": items, "best_condition": best,
                                     "robust_effects": {name: robust_effects(task) for name, task in choice.items()}})
