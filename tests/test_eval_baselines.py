@@ -59,3 +59,12 @@ def test_neutral_tables_read_the_neutral_records():
     records = [{"neutral": True, "prompt_lang": "zh", "answer_lang": "en", "candidates": ["A"], "logprobs": [-2.0]},
                {"neutral": False, "prompt_lang": "zh", "answer_lang": "en", "candidates": ["A"], "logprobs": [-9.0]}]
     assert rules.neutral_tables(records) == {"zh->en": {"A": -2.0}}
+
+
+def test_the_strongest_condition_is_claimed_for_every_rule_only_where_every_rule_picks_it():
+    agree = {"sum": {"zh->zh": 0.4, "en->en": 0.9}, "char": {"zh->zh": 0.3, "en->en": 0.5}}
+    assert decompose.strongest(agree) == "; the strongest condition under every rule is en→en"
+    # continent in the default run: en→en leads under sum (0.76 vs 0.42) but zh→zh under char (0.36 vs 0.26)
+    disagree = {"sum": {"zh->zh": 0.42, "en->en": 0.76}, "char": {"zh->zh": 0.36, "en->en": 0.26}}
+    clause = decompose.strongest(disagree)
+    assert "under every rule" not in clause and "sum: en→en" in clause and "char: zh→zh" in clause

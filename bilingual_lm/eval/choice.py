@@ -180,6 +180,7 @@ def _decomposition(values: dict, langs: Sequence[str], boot: Bootstrap, seed: in
                                      "p": stats.sign_flip_pvalue(diffs, seed, task, "2x2", rule, effect)}
     verdicts = {effect: robustness.verdict({rule: by_rule[rule][effect] for rule in by_rule})
                 for effect in decompose.EFFECTS}
-    means = {key: float(np.mean([row["accuracy"] for row in rows])) for key, rows in values[rules.PRIMARY_RULE].items()}
+    means = {rule: {key: float(np.mean([row["accuracy"] for row in rows])) for key, rows in by_key.items()}
+             for rule, by_key in values.items()}
     return {"metric": "accuracy", "rules": by_rule, "robustness": verdicts,
             "sentence": decompose.sentence(by_rule[rules.PRIMARY_RULE], verdicts, means, langs[0], langs[1])}

@@ -33,8 +33,11 @@ def effects(values: dict[str, np.ndarray], l1: str, l2: str) -> dict[str, np.nda
     }
 
 
-def sentence(decomposition: dict, verdicts: dict, means: dict[str, float], l1: str, l2: str) -> str:
-    """The 2×2 in words, stating as findings only the effects that are robust across the scoring rules."""
+def sentence(decomposition: dict, verdicts: dict, means: dict[str, dict[str, float]], l1: str, l2: str) -> str:
+    """The 2×2 in words, stating as findings only the effects that are robust across the scoring rules.
+
+    `means` is {rule: {condition key: mean accuracy}}.
+    """
     parts = []
     words = {
         "prompt_language": (f"asking in {l1} rather than {l2}", "helps", "hurts"),
@@ -52,8 +55,16 @@ def sentence(decomposition: dict, verdicts: dict, means: dict[str, float], l1: s
             parts.append(f"{subject} makes no clear difference under any rule")
         else:
             parts.append(f"the effect of {subject} {robustness.describe(result)}")
-    best = max(means, key=means.get) if means else None
-    text = "; ".join(parts)
-    if best:
-        text += f"; the strongest condition under sum is {best.replace('->', '→')}"
+    text = "; ".join(parts) + strongest(means)
     return text[0].upper() + text[1:] + "."
+
+
+def strongest(means: dict[str, dict[str, float]]) -> str:
+    """The most accurate condition, as a clause: said for every rule only where every rule picks it."""
+    best = {rule: max(by_key, key=by_key.get).replace("->", "→") for rule, by_key in means.items() if by_key}
+    if not best:
+        return ""
+    if len(set(best.values())) == 1:
+        return f"; the strongest condition under every rule is {next(iter(best.values()))}"
+    picks = ", ".join(f"{rule}: {key}" for rule, key in best.items())
+    return f"; the strongest condition depends on the rule ({picks})"
