@@ -8,15 +8,20 @@ from pathlib import Path
 from bilingual_lm.errors import InputError
 
 
+def unreadable(path: Path, error: OSError) -> InputError:
+    """The one line for a file that cannot be opened or read."""
+    if isinstance(error, FileNotFoundError):
+        return InputError(f"{path}: no such file")
+    return InputError(f"{path}: cannot read ({error.strerror})")
+
+
 def read_text_file(path: str | Path) -> str:
     """The whole file as UTF-8 text, or an InputError naming the problem."""
     path = Path(path)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
     except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+        raise unreadable(path, error) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -38,17 +43,15 @@ def read_line_blocks(path: str | Path, block_bytes: int = 1 << 24) -> Iterator[t
     path = Path(path)
     try:
         handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
     except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+        raise unreadable(path, error) from None
     with handle:
         offset, rest = 0, b""
         while True:
             try:
                 data = handle.read(block_bytes)
             except OSError as error:
-                raise InputError(f"{path}: cannot read ({error.strerror})") from None
+                raise unreadable(path, error) from None
             data, last = rest + data, not data
             cut = len(data) if last else data.rfind(b"\n") + 1
             block, rest = data[:cut], data[cut:]

@@ -53,7 +53,7 @@ def score(texts, model, lang, context, files, output_format, device, batch_size,
     if max_chars:
         options["max_chars"] = max_chars
     scorer = load_scorer(model, **options)
-    if output_format == "tsv" and not context and hasattr(scorer, "score_table"):  # n-grams: no object per token
+    if output_format == "tsv" and not context and _is_ngram(scorer):  # n-grams: arrays, no object per token
         write_table_tsv(scorer.score_table(inputs, **({"batch_size": batch_size} if batch_size else {}),
                                            progress=rich_progress if len(inputs) > 1 else None))
         return
@@ -75,6 +75,12 @@ def score(texts, model, lang, context, files, output_format, device, batch_size,
         console = Console(markup=False)  # texts and tokens are the user's: never rich markup
         for result in results:
             print_breakdown(console, result)
+
+
+def _is_ngram(scorer) -> bool:
+    from bilingual_lm.score.ngram import NgramScorer  # only for tsv output: a Transformer run never loads it
+
+    return isinstance(scorer, NgramScorer)
 
 
 TSV_HEADER = "text_index\ttoken\tstart\tend\tlogprob\tlog10\torder\toov\n"

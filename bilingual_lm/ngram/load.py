@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bilingual_lm.errors import InputError
 from bilingual_lm.ngram.model import NgramModel
+from bilingual_lm.textfile import unreadable
 
 
 def load_ngram(path: str | Path, device: str = "cpu") -> NgramModel:
@@ -17,10 +17,8 @@ def load_ngram(path: str | Path, device: str = "cpu") -> NgramModel:
     try:
         with path.open("rb") as handle:
             head = handle.read(4)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
     except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+        raise unreadable(path, error) from None
     if head == b"PK\x03\x04":
         return read_native(path, device)
     return read_arpa(path, device)
