@@ -156,9 +156,9 @@ def test_tiled_head_equals_a_plain_computation_across_tiles(monkeypatch):
 
 @pytest.mark.parametrize("architecture", ["llama", "gemma3"])
 def test_batched_readings_equal_one_prompt_at_a_time(architecture, monkeypatch):
-    """Batches of two neighbours in sorted order: 我喜欢喝茶。我喜欢喝 and 我喜欢喝茶。你呢 share the KV cache of
-    their first five tokens, the others only BOS's."""
-    monkeypatch.setattr(states, "BATCH_ROWS", 2)
+    """Token trees of at most 12 nodes: 我喜欢喝茶。我喜欢喝, 我喜欢喝茶。我喜欢 and 我喜欢喝茶。你呢 share their
+    first tokens in one tree, the other prompts fill trees of their own."""
+    monkeypatch.setattr(states, "STATE_TREE_TOKENS", 12)
     lens = _lens(ARCHITECTURES[architecture]())
     prompts = [*PROMPTS, "我喜欢喝茶。我喜欢喝", "我喜欢喝茶。我喜欢", "我喜欢喝茶。你呢"]
     targets = [[5, 9], [7, 11], [13, 17], [19, 23], [29, 31], [37, 41]]

@@ -15,7 +15,7 @@ from transformers import CohereConfig, CohereForCausalLM
 from bilingual_lm.corpora.hsk import hsk_sentences
 from bilingual_lm.errors import InputError
 from bilingual_lm.score.base import CandidatesRequest, HiddenStatesRequest, SampleRequest
-from bilingual_lm.score.transformer import TransformerScorer
+from bilingual_lm.score.transformer import TransformerScorer, states
 from bilingual_lm.score.transformer import candidates as candidate_path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -311,6 +311,23 @@ def test_hidden_states_are_the_residual_stream_at_each_requested_token(scorer):
     assert torch.allclose(got[0], expected[0][:, -1], atol=TOLERANCE)
     assert torch.allclose(got[1], expected[1][:, 1], atol=TOLERANCE)
     assert torch.equal(got[2], got[0])
+
+
+@pytest.mark.parametrize("tree_tokens, batch_tokens", [(512, 2048), (24, 40)])
+def test_hidden_states_through_token_trees_equal_the_padded_reference(scorer, monkeypatch, tree_tokens,
+                                                                       batch_tokens):
+    # Few-shot prompts that share their examples, read at several positions; small limits force many trees and
+    # many forward passes. The reference: the same model with trees forced off (one left-padded batch).
+    monkeypatch.setattr(states, "STATE_TREE_TOKENS", tree_tokens)
+    monkeypatch.setattr(states, "MAX_BATCH_TOKENS", batch_tokens)
+    shots = "我们今天去学校。他们明天去公园。"
+    prompts = [shots + text for text in texts(12)] + [shots, "The weather", shots + texts(1)[0]]
+    requests = [HiddenStatesRequest(prompt, position) for prompt, position in
+                zip(prompts, [-1, 0, 3, -2] * 4, strict=False)]
+    reference = TransformerScorer(scorer.model, tiny_tokenizer(), name="padded", lang="zh", prefix_trees="off")
+    assert scorer.paths.prefix_trees and not reference.paths.prefix_trees
+    for tree, plain in zip(scorer.hidden_states(requests), reference.hidden_states(requests), strict=True):
+        assert torch.allclose(tree, plain, atol=TOLERANCE)
 
 
 def test_a_position_outside_the_text_is_an_input_error(scorer):

@@ -100,8 +100,9 @@ class _Spread:
 
     def add(self, chunk: slice, begin: int, logits: torch.Tensor, top: torch.Tensor, total: torch.Tensor):
         """Fold one tile in (its logits are overwritten); the new running maximum and the tile's Σ e^(z − m')."""
-        tile_top, tile_arg = logits.max(dim=-1)
-        self.top_token[chunk] = torch.where(tile_top > top, tile_arg + begin, self.top_token[chunk])
+        tile_top = logits.amax(dim=-1)
+        rising = (tile_top > top).nonzero()[:, 0]  # rows whose top token is in this tile: few after the first tiles
+        self.top_token[chunk][rising] = logits[rising].argmax(dim=-1) + begin
         new_top = torch.maximum(top, tile_top)
         shift = torch.nan_to_num(top - new_top, neginf=0.0)  # 0 before the first tile, where S = 0
         scale = torch.exp(shift)

@@ -1,24 +1,23 @@
 """`hidden_states`: the residual stream at one token of each text, after the embeddings and after every layer.
 
 Every row is the raw residual stream: transformers would hand the last one over already normed
-(``tie_last_hidden_states``), which is switched off here. Requests for the last token (the logit lens's) run
-in batches of neighbours in sorted order; the tokens a batch has in common (a task's few-shot examples) run
-once, and the rest of each sequence runs on their KV cache, right-padded (about 4× fewer tokens through the
-model on the lens tasks). Other positions run as one left-padded batch, the reference layout.
+(``tie_last_hidden_states``), which is switched off here. With token trees (`trees.py`, when the scorer uses
+them) texts that start alike share their common tokens, so a task's few-shot examples run once per tree (on the
+lens tasks about 4× fewer tokens through the model than padded rows); otherwise the texts run as one left-padded
+batch, the reference layout.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
 
-from bilingual_lm.score.transformer.encoding import common_prefix
-from bilingual_lm.score.transformer.padded import left_padded
+from bilingual_lm.score.transformer.padded import MAX_BATCH_TOKENS, left_padded
+from bilingual_lm.score.transformer.trees import plant, tree_model_inputs
 
-BATCH_ROWS = 16  # sequences per forward pass on the shared-prefix path
+STATE_TREE_TOKENS = 512  # nodes per tree when reading states: the few-shot prompts of a task share one tree
 
 
 @contextmanager
@@ -35,44 +34,42 @@ def raw_last_state(model) -> Iterator[None]:
 
 def hidden_states(scorer, sequences: list[list[int]], positions: list[int]) -> list[torch.Tensor]:
     """Per sequence, [n_layers + 1, d_model] fp32 on the CPU at its `positions` entry (negative from the end)."""
-    if all(position == -1 for position in positions):
-        order = sorted(range(len(sequences)), key=sequences.__getitem__)
-        found: dict[int, torch.Tensor] = {}
-        for first in range(0, len(order), BATCH_ROWS):
-            chosen = order[first : first + BATCH_ROWS]
-            found.update(zip(chosen, _last_states(scorer, [sequences[i] for i in chosen]), strict=True))
-        return [found[i].float().cpu() for i in range(len(sequences))]
+    if scorer.paths.prefix_trees:
+        return _tree_states(scorer, sequences, positions)
     ids, mask, position_ids = left_padded(scorer, sequences)
-    with raw_last_state(scorer.model):
-        out = scorer.model.base_model(input_ids=ids, attention_mask=mask, position_ids=position_ids,
-                                      output_hidden_states=True)
-    layers = torch.stack(out.hidden_states, dim=1)  # batch × (n_layers + 1) × width × d_model
+    layers = _layers(scorer, input_ids=ids, attention_mask=mask, position_ids=position_ids)
     width = ids.shape[1]
     return [layers[b, :, width - len(seq) + position % len(seq)].float().cpu()
             for b, (seq, position) in enumerate(zip(sequences, positions, strict=True))]
 
 
-def _last_states(scorer, batch: list[list[int]]) -> torch.Tensor:
-    """(batch × n_layers + 1 × d_model) at each sequence's last token; their common tokens run once."""
-    model, device = scorer.model.base_model, scorer.device
-    shared = min(common_prefix(batch), min(map(len, batch)) - 1)
-    cache_kwarg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
-    cache = {}
-    if shared:
-        prefix = model(input_ids=torch.tensor([batch[0][:shared]], device=device), use_cache=True)
-        cache = {cache_kwarg: getattr(prefix, cache_kwarg)}
-        cache[cache_kwarg].batch_repeat_interleave(len(batch))
-    rests = [seq[shared:] for seq in batch]
-    ids = torch.full((len(batch), max(map(len, rests))), scorer.pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), shared + ids.shape[1]), dtype=torch.long)
-    mask[:, :shared] = 1
-    for row, rest in enumerate(rests):  # right-padded: a causal model never looks at the padding
-        ids[row, : len(rest)] = torch.tensor(rest)
-        mask[row, shared : shared + len(rest)] = 1
-    positions = torch.arange(shared, shared + ids.shape[1]).expand(len(batch), -1)
+def _tree_states(scorer, sequences: list[list[int]], positions: list[int]) -> list[torch.Tensor]:
+    """`hidden_states` through token trees, in batches of about `MAX_BATCH_TOKENS` nodes."""
+    order = sorted(range(len(sequences)), key=sequences.__getitem__)
+    trees, placed = plant([sequences[i] for i in order], STATE_TREE_TOKENS)
+    found: list[torch.Tensor] = [torch.empty(0)] * len(sequences)
+    for span in _spans([len(tree.ids) for tree in trees], MAX_BATCH_TOKENS):
+        layers = _layers(scorer, **tree_model_inputs(scorer, trees[span.start : span.stop]))
+        for i, (tree, path) in zip(order, placed, strict=True):
+            if tree in span:
+                found[i] = layers[tree - span.start, :, path[positions[i] % len(path)]].float().cpu()
+    return found
+
+
+def _spans(sizes: list[int], budget: int) -> list[range]:
+    """Consecutive indices grouped so that each group's sizes sum to at most `budget` (or it is one item)."""
+    spans: list[range] = []
+    start, total = 0, 0
+    for index, size in enumerate(sizes):
+        if index > start and total + size > budget:
+            spans.append(range(start, index))
+            start, total = index, 0
+        total += size
+    return [*spans, range(start, len(sizes))] if sizes else spans
+
+
+def _layers(scorer, **inputs) -> torch.Tensor:
+    """The raw residual streams of one forward pass: batch × (n_layers + 1) × tokens × d_model."""
     with raw_last_state(scorer.model):
-        output = model(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
-                       output_hidden_states=True, **cache)
-    layers = torch.stack(output.hidden_states, dim=1)  # batch × (n_layers + 1) × positions × d_model
-    last = torch.tensor([len(rest) - 1 for rest in rests], device=device)
-    return layers[torch.arange(len(batch), device=device), :, last]
+        output = scorer.model.base_model(**inputs, output_hidden_states=True)
+    return torch.stack(output.hidden_states, dim=1)

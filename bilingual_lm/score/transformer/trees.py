@@ -37,28 +37,49 @@ class Tree:
         return node
 
 
-def tree_inputs(scorer, chosen: list[tuple[Row, list[int]]]) -> tuple[dict, torch.Tensor, Pairs]:
-    """Rows (sorted by their tokens) merged into trees: model inputs, the nodes whose next token is scored
-    (`keep`), and which token to read at each kept node (in row-major order) for which score."""
-    lead = len(scorer.lead)
+def plant(sequences: list[list[int]], limit: int) -> tuple[list[Tree], list[tuple[int, list[int]]]]:
+    """Sequences (sorted by their tokens) merged into trees of at most `limit` nodes (a longer sequence gets a tree
+    of its own); for each sequence, its tree and the node of each of its tokens."""
     trees: list[Tree] = []
     previous: list[int] = []
     path: list[int] = []  # the tree nodes of the previous sequence
-    asks = []  # (tree, node, target, where)
-    for row, seq in chosen:
-        inputs = len(seq) - 1  # a sequence's last token is only read as a target: it needs no node of its own
+    placed = []
+    for seq in sequences:
         shared = min(common_prefix([previous, seq]), len(path)) if trees else 0
-        if not trees or len(trees[-1].ids) + inputs - shared > TREE_TOKENS:
+        if not trees or len(trees[-1].ids) + len(seq) - shared > limit:
             trees.append(Tree())
             shared = 0
         tree = trees[-1]
         path = path[:shared]
-        for column in range(shared, inputs):
+        for column in range(shared, len(seq)):
             path.append(tree.grow(seq[column], column, parent=path[-1] if path else None))
-        for index in range(row.score_from, row.end):
-            column = index - row.start + lead
-            asks.append((len(trees) - 1, path[column - 1], seq[column], (row.item, index)))
+        placed.append((len(trees) - 1, path[: len(seq)]))
         previous = seq
+    return trees, placed
+
+
+def tree_inputs(scorer, chosen: list[tuple[Row, list[int]]]) -> tuple[dict, torch.Tensor, Pairs]:
+    """Rows (sorted by their tokens) merged into trees: model inputs, the nodes whose next token is scored
+    (`keep`), and which token to read at each kept node (in row-major order) for which score."""
+    lead = len(scorer.lead)
+    # a sequence's last token is only read as a target: it needs no node of its own
+    trees, placed = plant([seq[:-1] for _, seq in chosen], TREE_TOKENS)
+    asks = [(t, path[index - row.start + lead - 1], seq[index - row.start + lead], (row.item, index))
+            for (row, seq), (t, path) in zip(chosen, placed, strict=True) for index in range(row.score_from, row.end)]
+    inputs = tree_model_inputs(scorer, trees)
+    keep = torch.zeros(inputs["input_ids"].shape, dtype=torch.bool)
+    for t, node, _, _ in asks:
+        keep[t, node] = True
+    kept_index = (keep.flatten().cumsum(0) - 1).view(keep.shape)  # row of each kept node in hidden[keep]
+    pairs = Pairs()
+    for t, node, target, where in asks:
+        pairs.add(int(kept_index[t, node]), target, where)
+    return inputs, keep.to(scorer.device), pairs
+
+
+def tree_model_inputs(scorer, trees: list[Tree]) -> dict:
+    """The model's inputs for a batch of trees, one per row: token ids, each token's position in its own
+    sequence, and the mask that lets each node see its ancestors only."""
     width = max(len(tree.ids) for tree in trees)
     ids = torch.full((len(trees), width), scorer.pad_id, dtype=torch.long)
     positions = torch.zeros((len(trees), width), dtype=torch.long)
@@ -68,20 +89,12 @@ def tree_inputs(scorer, chosen: list[tuple[Row, list[int]]]) -> tuple[dict, torc
         positions[t, : len(tree.ids)] = torch.tensor(tree.positions)
         for node, ancestors in enumerate(tree.ancestors):
             allowed[t, node, ancestors] = True
-    keep = torch.zeros((len(trees), width), dtype=torch.bool)
-    for t, node, _, _ in asks:
-        keep[t, node] = True
-    kept_index = (keep.flatten().cumsum(0) - 1).view(keep.shape)  # row of each kept node in hidden[keep]
-    pairs = Pairs()
-    for t, node, target, where in asks:
-        pairs.add(int(kept_index[t, node]), target, where)
-    inputs = {
+    return {
         "input_ids": ids.to(scorer.device),
         "position_ids": positions.to(scorer.device),
         "attention_mask": tree_mask(scorer, allowed, positions),
         "use_cache": False,
     }
-    return inputs, keep.to(scorer.device), pairs
 
 
 def tree_mask(scorer, allowed: torch.Tensor, positions: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
@@ -94,7 +107,7 @@ def tree_mask(scorer, allowed: torch.Tensor, positions: torch.Tensor) -> torch.T
         mask = torch.zeros(where.shape, dtype=scorer.dtype).masked_fill_(~where, torch.finfo(scorer.dtype).min)
         return mask[:, None].to(scorer.device)
 
-    if window is None or window >= TREE_TOKENS:
+    if window is None or window >= allowed.shape[-1]:
         return additive(allowed)
     near = positions[:, :, None] - positions[:, None, :] < window
     return {"full_attention": additive(allowed), "sliding_attention": additive(allowed & near)}
