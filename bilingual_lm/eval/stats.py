@@ -8,6 +8,8 @@
 * ECE: a bootstrap interval, beside its expected value under perfect calibration (the outcomes drawn as
   Bernoulli(confidence)), since ECE is biased upward at small n.
 * Chance levels of RankC and JS: the candidates of one side permuted within each item.
+
+statsmodels is imported where it is used: it takes over a second to import, and a lens-only run never needs it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
 
 from bilingual_lm.eval import metrics
 from bilingual_lm.eval.bootstrap import CONFIDENCE, stable_seed
@@ -32,6 +32,8 @@ def wilson(values: Sequence[float]) -> dict:
     n = int(hits.size)
     if n == 0:
         return {"mean": float("nan"), "ci": None}
+    from statsmodels.stats.proportion import proportion_confint
+
     successes = float(hits.sum())
     low, high = proportion_confint(successes, n, alpha=ALPHA, method="wilson")
     return {"mean": successes / n, "ci": [float(low), float(high)]}
@@ -54,6 +56,8 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     """Holm-adjusted p-values (family-wise error control), in the input order."""
     if not len(pvalues):
         return []
+    from statsmodels.stats.multitest import multipletests
+
     return [float(p) for p in multipletests(list(pvalues), alpha=ALPHA, method="holm")[1]]
 
 
