@@ -3,7 +3,7 @@
 The cache directory is `$BLM_CACHE_DIR`, else the per-user cache (`~/.cache/bilingual-lm` on Linux). An
 entry is one item in one of its folders (`models/gemma3-270m-…`, `ngram/hsk-zh-….blm`,
 `eval/requests.sqlite` with its `-wal` and `-shm` files), or a whole folder whose files only make sense
-together (`fingerprints`, `jieba`). Its last use is the latest access or modification time of its files (on
+together (`fingerprints`, `jieba`, `scripts`). Its last use is the latest access or modification time of its files (on
 a file system mounted `noatime`, of modification only).
 """
 
@@ -23,8 +23,8 @@ from bilingual_lm.paths import cache_root
 
 KINDS = {"models/gguf": "GGUF being converted", "models": "model conversion", "eval": "request cache",
          "ngram": "default n-gram", "tinylm": "tiny LM (notes)", "fingerprints": "weight sha256s",
-         "jieba": "jieba dictionary"}
-WHOLE_FOLDERS = ("fingerprints", "jieba")
+         "jieba": "jieba dictionary", "scripts": "token scripts (lens)"}
+WHOLE_FOLDERS = ("fingerprints", "jieba", "scripts")
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 import transformers
-from transformers import CohereConfig, CohereForCausalLM
+from transformers import CohereConfig, CohereForCausalLM, PreTrainedTokenizerFast
 
 from bilingual_lm.errors import InputError
 from bilingual_lm.lens import LogitLens
@@ -178,6 +178,34 @@ def test_script_groups_follow_the_script_classifier():
     han = tokenizer("我", add_special_tokens=False)["input_ids"][0]
     latin = tokenizer("the", add_special_tokens=False)["input_ids"][0]
     assert groups[han].tolist() == [1, 0] and groups[latin].tolist() == [0, 1]
+
+
+def test_script_groups_of_a_saved_tokenizer_are_cached_and_a_damaged_cache_file_is_recomputed(tmp_path, monkeypatch):
+    # Reference: the groups of the same tokenizer built in memory (no file, so never cached).
+    monkeypatch.setenv("BLM_CACHE_DIR", str(tmp_path / "cache"))
+    size = len(tiny_tokenizer()) + 2
+    expected = script_groups(tiny_tokenizer(), size)
+    tiny_tokenizer().save_pretrained(tmp_path / "tok")
+    saved = PreTrainedTokenizerFast.from_pretrained(tmp_path / "tok")
+    assert torch.equal(script_groups(saved, size), expected)
+    [cached] = (tmp_path / "cache" / "scripts").iterdir()
+    assert torch.equal(script_groups(saved, size), expected)  # read back from the file
+    for damage in (b"not an array", cached.read_bytes()[:-7]):
+        cached.write_bytes(damage)
+        assert torch.equal(script_groups(saved, size), expected)
+        assert cached.read_bytes() != damage  # rewritten whole
+    assert torch.equal(script_groups(saved, size - 1), expected[:-1])  # another head size: another file
+    assert len(list((tmp_path / "cache" / "scripts").iterdir())) == 2
+
+
+def test_script_groups_without_a_writable_cache_are_still_computed(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("BLM_CACHE_DIR", str(blocker))
+    tiny_tokenizer().save_pretrained(tmp_path / "tok")
+    saved = PreTrainedTokenizerFast.from_pretrained(tmp_path / "tok")
+    size = len(saved) + 2
+    assert torch.equal(script_groups(saved, size), script_groups(tiny_tokenizer(), size))
 
 
 def test_first_token_rule_reads_the_answer_after_the_prompt():

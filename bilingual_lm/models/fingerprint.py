@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from bilingual_lm.atomic import atomic_write
+from bilingual_lm.errors import WriteError
 from bilingual_lm.paths import cache_dir
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
@@ -23,8 +24,11 @@ def sha256_file(path: Path) -> str:
     path = Path(path).resolve()
     stat = path.stat()
     key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
-    cache_file = cache_dir("fingerprints") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
-    if cache_file.exists():
+    try:
+        cache_file = cache_dir("fingerprints") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
+    except OSError:  # no usable cache directory: hash every time
+        cache_file = None
+    if cache_file is not None and cache_file.exists():
         try:
             record = json.loads(cache_file.read_text())
             if record.get("key") == key:
@@ -36,10 +40,12 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     value = digest.hexdigest()
+    if cache_file is None:
+        return value
     try:
         with atomic_write(cache_file) as out:
             json.dump({"key": key, "sha256": value}, out)
-    except OSError:  # a read-only cache only costs a rehash next time
+    except (OSError, WriteError):  # a read-only or full cache only costs a rehash next time
         pass
     return value
 

@@ -17,7 +17,7 @@ import torch
 from bilingual_lm.score.transformer.padded import MAX_BATCH_TOKENS, left_padded
 from bilingual_lm.score.transformer.trees import plant, tree_model_inputs
 
-STATE_TREE_TOKENS = 512  # nodes per tree when reading states: the few-shot prompts of a task share one tree
+STATE_TREE_TOKENS = 256  # nodes per tree when reading states: wide enough for a few-shot task to share its examples
 
 
 @contextmanager
