@@ -117,7 +117,11 @@ def lens_curves(summaries: dict[str, dict], condition: str, path: Path) -> None:
     """One panel per lens task: p(zh) and p(en) against layer with 95% CI bands, the entropy on a second axis."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(4.2 * len(summaries), 3.4), layout="tight")
+    # fixed margins (in inches, so they hold for any number of panels): a tight layout would measure every tick label
+    # of every panel and twin axis, a second of drawing per figure
+    width = 4.2 * len(summaries)
+    figure = Figure(figsize=(width, 3.4))
+    figure.subplots_adjust(left=0.6 / width, right=1 - 0.6 / width, bottom=0.15, top=0.9, wspace=0.55)
     for axes, (name, summary) in zip(figure.subplots(1, len(summaries), squeeze=False)[0], summaries.items(),
                                      strict=True):
         states = range(len(summary["p_zh"]))
