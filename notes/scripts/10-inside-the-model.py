@@ -113,12 +113,13 @@ def main(fast: bool = False) -> None:
         "setup",
         f"模型 `{model.get('spec') or model.get('name')}`（权重指纹 `{str(model['fingerprint'])[:12]}`，"
         f"{states - 1} 层），命令 `{COMMAND}`，用时 {seconds:.0f} 秒（双核 CPU，含载入模型"
-        + (f"；开始和结束时 1 分钟平均负载为 {load[0]:.1f} 和 {load[1]:.1f}，高于 2 说明还有别的任务在用这两个核"
+        + (f"；开始和结束时 1 分钟平均负载为 {load[0]:.1f} 和 {load[1]:.1f}，本次运行自己的两个线程最多占 2，"
+              "高于 2 说明还有别的任务在用这两个核"
            if load else "") + "）。",
         f"Model `{model.get('spec') or model.get('name')}` (weights fingerprint `{str(model['fingerprint'])[:12]}`, "
         f"{states - 1} layers), command `{COMMAND}`, {seconds:.0f} s on a 2-core CPU, model load included"
-        + (f" (1-minute load average {load[0]:.1f} at the start and {load[1]:.1f} at the end: above 2, other jobs "
-           "shared the two cores)" if load else "") + ".",
+        + (f" (1-minute load average {load[0]:.1f} at the start and {load[1]:.1f} at the end; the run's own two "
+           "threads account for up to 2, more means that other jobs shared the two cores)" if load else "") + ".",
     )
     rows = [[f"`{name}`", t["n_items"], t["kept"], t["dropped"]["join"], t["dropped"]["shared"],
              t["single_token_items"]] for name, t in tasks.items()]
