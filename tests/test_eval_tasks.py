@@ -191,6 +191,24 @@ def test_discover_lists_the_builtin_tasks_and_user_tasks(tmp_path):
     assert list(found)[: len(BUILTIN)] == BUILTIN
 
 
+def test_results_record_a_task_path_that_does_not_depend_on_where_things_are_installed(tmp_path, monkeypatch):
+    # Two clones' runs must compare equal: a built-in task is named inside the package, a user's task as the user
+    # would write it (relative to the working directory when inside it, else absolute).
+    [city] = load_tasks(["cldr_city"])
+    assert city.path == "bilingual_lm/eval/tasks/cldr_city.yaml"
+    assert (REPO / city.path).read_bytes() == (BUILTIN_TASKS_DIR / "cldr_city.yaml").read_bytes()
+    (tmp_path / "mine").mkdir()
+    write(tmp_path / "mine", valid("mine"), "mine")
+    monkeypatch.chdir(tmp_path)
+    assert load_tasks(["mine"], tasks_dir="mine")[0].path == "mine/mine.yaml"
+    monkeypatch.chdir(tmp_path / "mine")
+    assert load_tasks(["mine"], tasks_dir=tmp_path / "mine")[0].path == "mine.yaml"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_tasks(["mine"], tasks_dir=tmp_path / "mine")[0].path == str((tmp_path / "mine" / "mine.yaml").resolve())
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [

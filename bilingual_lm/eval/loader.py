@@ -74,6 +74,14 @@ def _display(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
+def _recorded(path: Path) -> str:
+    """The task file's path as results.json records it: a built-in task's inside the package (the same in every
+    installation), another's as the user would write it."""
+    if path.resolve().parent == BUILTIN_TASKS_DIR.resolve():
+        return f"bilingual_lm/eval/tasks/{path.name}"
+    return _display(path.resolve())
+
+
 def _read_yaml(path: Path, shown: str):
     try:
         text = path.read_text(encoding="utf-8")
@@ -134,7 +142,7 @@ def load_task_file(path: str | Path) -> Task:
         templates=templates,
         items=items,
         template_hash=template_hash(templates),
-        path=str(path),
+        path=_recorded(path),
         group=data.get("group", ""),
         conditions=conditions,
         languages=languages,
