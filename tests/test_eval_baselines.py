@@ -27,11 +27,18 @@ def test_answer_prior_is_the_top1_after_the_neutral_prompt():
 
 
 def test_prior_collapse_needs_a_dominant_top1_that_is_rarely_gold():
-    # Asia top-1 on 10 of 10 items, gold on 3: collapse; gold on 6 (> half of 10): no collapse
-    assert baselines.prior_collapse(["Asia"] * 10, ["Asia"] * 3 + ["Europe"] * 7) == {
-        "candidate": "Asia", "top1_share": 1.0, "gold_share": 0.3}
-    assert baselines.prior_collapse(["Asia"] * 10, ["Asia"] * 6 + ["Europe"] * 4) is None
-    assert baselines.prior_collapse(["Asia", "Europe", "Africa"], ["Asia", "Europe", "Africa"]) is None
+    # 142 (Asia) top-1 on 10 of 10 items, gold on 3: collapse; gold on 6 (> half of 10): no collapse
+    answers = {"142": "亚洲", "150": "欧洲", "002": "非洲"}
+    assert baselines.prior_collapse(["142"] * 10, ["142"] * 3 + ["150"] * 7, answers) == {
+        "candidate": "142", "answer": "亚洲", "top1_share": 1.0, "gold_share": 0.3}
+    assert baselines.prior_collapse(["142"] * 10, ["142"] * 6 + ["150"] * 4, answers) is None
+    assert baselines.prior_collapse(["142", "150", "002"], ["142", "150", "002"], answers) is None
+
+
+def test_answer_texts_are_the_answers_as_scored_without_their_joiner():
+    records = [{"candidates": ["142", "150"], "answers": [" Asia", " Europe"]},
+               {"candidates": ["002", "142"], "answers": [" Africa", " Asia"]}]
+    assert baselines.answer_texts(records) == {"142": "Asia", "150": "Europe", "002": "Africa"}
 
 
 def test_two_by_two_effects_by_hand():

@@ -45,7 +45,7 @@ SHORT = {
     "templates": {"prompt": {"zh": "{x}是", "en": "{x} is"}, "neutral": {"zh": "它是", "en": "It is"},
                   "joiner": {"zh->zh": "", "zh->en": " ", "en->zh": "", "en->en": " "}},
     "concepts": {"a": {"zh": "甲", "en": "alpha-long"}, "b": {"zh": "乙乙", "en": "beta"},
-                 "c": {"zh": "丙丙丙", "en": "c"}},
+                 "c": {"zh": "丙丙丙", "en": "gamma"}},
     "items": [{"id": f"i{n}", "slots": {"x": {"zh": f"物{n}", "en": f"thing {n}"}}, "candidates": ["a", "b", "c"],
                "gold": "a"} for n in range(12)],
 }
@@ -64,3 +64,8 @@ def test_a_scorer_that_prefers_short_answers_is_not_a_robust_finding(tmp_path):
     text = report.render_markdown(results.to_dict(), plots=[])
     assert "Robust: no zh−en accuracy difference holds under every rule." in text
     assert "Not a finding: t_short: zh→zh vs en→en depends on the scoring rule" in text
+    # In English the shortest answer, beta, is top-1 on every item and gold on none: a collapse on the answer prior,
+    # named by its text as scored and its concept id.
+    assert metrics["conditions"]["en->en"]["rules"]["sum"]["prior_collapse"] == {
+        "candidate": "b", "answer": "beta", "top1_share": 1.0, "gold_share": 0.0}
+    assert "beta (b) (sum: top-1 100%, gold 0%)" in text

@@ -47,12 +47,20 @@ def answer_prior(record: dict, neutral: dict[str, float] | None) -> float | None
     return float(record["candidates"][int(np.argmax(scores))] == record["gold"])
 
 
-def prior_collapse(top1: Sequence[str], golds: Sequence[str]) -> dict | None:
-    """The candidate top-1 on ≥ COLLAPSE_SHARE of the items while gold on ≤ COLLAPSE_RATIO of that, or None."""
+def prior_collapse(top1: Sequence[str], golds: Sequence[str], answers: dict[str, str]) -> dict | None:
+    """The candidate top-1 on ≥ COLLAPSE_SHARE of the items while gold on ≤ COLLAPSE_RATIO of that, with its
+    answer text (`answers`: candidate id -> the answer as scored), or None."""
     if not top1:
         return None
-    answer, count = Counter(top1).most_common(1)[0]
-    share, gold_share = count / len(top1), sum(g == answer for g in golds) / len(golds)
+    candidate, count = Counter(top1).most_common(1)[0]
+    share, gold_share = count / len(top1), sum(g == candidate for g in golds) / len(golds)
     if share >= COLLAPSE_SHARE and gold_share <= COLLAPSE_RATIO * share:
-        return {"candidate": answer, "top1_share": share, "gold_share": gold_share}
+        return {"candidate": candidate, "answer": answers.get(candidate, candidate), "top1_share": share,
+                "gold_share": gold_share}
     return None
+
+
+def answer_texts(records: Sequence[dict]) -> dict[str, str]:
+    """Candidate id -> its answer text as scored (joiner stripped), over the records of one condition."""
+    return {cid: answer.strip() for record in records
+            for cid, answer in zip(record["candidates"], record["answers"], strict=True)}

@@ -142,10 +142,11 @@ def summarize_choice(records: Sequence[dict], langs: Sequence[str], boot: Bootst
               "conditions": {}, "comparisons": {}}
     for key, recs in by_condition.items():
         entry = {"tokens": _tokens(recs), "baselines": _baselines(recs, neutral.get(key), counts), "rules": {}}
+        answers = baselines.answer_texts(recs)
         for rule in available:
             summary = _condition_summary(values[rule][key], boot, seed, (task, key, rule))
             summary["prior_collapse"] = baselines.prior_collapse([row["top1"] for row in values[rule][key]],
-                                                                 [r["gold"] for r in recs])
+                                                                 [r["gold"] for r in recs], answers)
             entry["rules"][rule] = summary
         result["conditions"][key] = entry
     for name, (key_a, key_b) in comparisons(langs, set(by_condition)).items():

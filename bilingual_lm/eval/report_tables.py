@@ -44,6 +44,12 @@ def arrow(condition: str) -> str:
     return condition.replace("->", "→")
 
 
+def _collapsed(collapse: dict) -> str:
+    """The collapsed-on answer as scored, with its candidate id when that differs (a CLDR code: 亚洲 (142))."""
+    answer, candidate = collapse.get("answer", collapse["candidate"]), collapse["candidate"]
+    return answer if answer == candidate else f"{answer} ({candidate})"
+
+
 def _choice_tables(results: dict, rule: str, diff: str) -> list[Table]:
     rules = results["conventions"]["scoring_rules"]
     accuracy = Table("Choice tasks: accuracy@1 under every scoring rule (95% Wilson CI), beside its baselines",
@@ -67,7 +73,7 @@ def _choice_tables(results: dict, rule: str, diff: str) -> list[Table]:
             continue
         for condition, entry in task["conditions"].items():
             base, by_rule = entry["baselines"], entry["rules"]
-            collapse = next((f"{c['candidate']} ({r}: top-1 {c['top1_share']:.0%}, gold {c['gold_share']:.0%})"
+            collapse = next((f"{_collapsed(c)} ({r}: top-1 {c['top1_share']:.0%}, gold {c['gold_share']:.0%})"
                              for r, m in by_rule.items() if (c := m.get("prior_collapse"))), "")
             tokens = number(entry["tokens"]["per_candidate"], 2)
             accuracy.rows.append([name, arrow(condition), str(task["n_items"]), tokens,
