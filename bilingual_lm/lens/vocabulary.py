@@ -22,7 +22,7 @@ import torch
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import WriteError
 from bilingual_lm.models.fingerprint import sha256_file
-from bilingual_lm.paths import cache_dir
+from bilingual_lm.paths import keyed_cache_file
 from bilingual_lm.segment import script
 from bilingual_lm.segment.script import lang_tag
 
@@ -73,10 +73,7 @@ def _cache_file(tokenizer, vocab_size: int) -> Path | None:
     rules = hashlib.sha256(Path(script.__file__).read_bytes()).hexdigest()
     versions = [metadata.version(name) for name in ("tokenizers", "transformers")]
     key = f"{sha256_file(tokenizer_file)}|{sorted(tokenizer.all_special_ids)}|{vocab_size}|{rules}|{versions}"
-    try:
-        return cache_dir("scripts") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".npy")
-    except OSError:  # no cache directory: classify every time
-        return None
+    return keyed_cache_file("scripts", key, ".npy")
 
 
 def _cached_columns(path: Path, vocab_size: int) -> np.ndarray | None:

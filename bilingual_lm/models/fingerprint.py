@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import WriteError
-from bilingual_lm.paths import cache_dir
+from bilingual_lm.paths import keyed_cache_file
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
 
@@ -24,10 +24,7 @@ def sha256_file(path: Path) -> str:
     path = Path(path).resolve()
     stat = path.stat()
     key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
-    try:
-        cache_file = cache_dir("fingerprints") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
-    except OSError:  # no usable cache directory: hash every time
-        cache_file = None
+    cache_file = keyed_cache_file("fingerprints", key, ".json")
     if cache_file is not None and cache_file.exists():
         try:
             record = json.loads(cache_file.read_text())
