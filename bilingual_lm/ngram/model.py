@@ -168,7 +168,26 @@ class NgramModel:
     def score_sentences(self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True
                         ) -> SentenceScores:
         """Score many sentences in one vectorised pass over the tables (on the model's device)."""
-        flat, starts, log10p, matched = self._query(sentences, bos, eos)
+        return self._scores(*self.vocabulary.encode_sentences(sentences, bos, eos), bos)
+
+    def score_lines(self, lines: Sequence[str], bos: bool = True, eos: bool = True) -> SentenceScores:
+        """`score_sentences` of each line's words (`line.split()`), as KenLM's `full_scores` reads a line; the
+        words are found and numbered in bulk."""
+        return self._scores(*self.vocabulary.encode_lines(lines, bos, eos), bos)
+
+    def score_totals(self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True) -> np.ndarray:
+        """ln p of each sentence: the sums of `score_sentences`' token scores, without the per-token arrays."""
+        flat, hist, starts = self.vocabulary.encode_sentences(sentences, bos, eos)
+        log10p, _ = self._query(flat, hist)
+        logprobs = log10p.cpu().numpy() * LN10
+        if bos:
+            logprobs[starts[:-1]] = 0.0  # <s> is not scored
+        owner = np.repeat(np.arange(len(sentences)), np.diff(starts))
+        return np.bincount(owner, weights=logprobs, minlength=len(sentences))
+
+    def _scores(self, flat: np.ndarray, hist: np.ndarray, starts: np.ndarray, bos: bool) -> SentenceScores:
+        """The scores of sentences laid end to end (ids, history lengths, sentence starts), <s> left out."""
+        log10p, matched = self._query(flat, hist)
         scored = np.ones(len(flat), dtype=bool)
         if bos:
             scored[starts[:-1]] = False
@@ -180,23 +199,11 @@ class NgramModel:
             offsets=offsets,
         )
 
-    def score_totals(self, sentences: Sequence[Sequence[str]], bos: bool = True, eos: bool = True) -> np.ndarray:
-        """ln p of each sentence: the sums of `score_sentences`' token scores, without the per-token arrays."""
-        _, starts, log10p, _ = self._query(sentences, bos, eos)
-        logprobs = log10p.cpu().numpy() * LN10
-        if bos:
-            logprobs[starts[:-1]] = 0.0  # <s> is not scored
-        owner = np.repeat(np.arange(len(sentences)), np.diff(starts))
-        return np.bincount(owner, weights=logprobs, minlength=len(sentences))
-
-    def _query(self, sentences: Sequence[Sequence[str]], bos: bool, eos: bool):
-        """The sentences laid end to end (ids, sentence starts) and the tables' answer at every position."""
+    def _query(self, flat: np.ndarray, hist: np.ndarray):
+        """The tables' answer (log10 p, n-gram length matched) at every position of the laid-out ids."""
         import torch
 
-        flat, hist, starts = self.vocabulary.encode_sentences(sentences, bos, eos)
-        log10p, matched = self.tables.query(torch.from_numpy(flat).to(self.device),
-                                            torch.from_numpy(hist).to(self.device))
-        return flat, starts, log10p, matched
+        return self.tables.query(torch.from_numpy(flat).to(self.device), torch.from_numpy(hist).to(self.device))
 
     def next_word_logprobs(self, context: Sequence[str], bos: bool = True) -> tuple[list[str], np.ndarray]:
         """ln p(w | context) for every word w that can follow (the vocabulary without <s>)."""

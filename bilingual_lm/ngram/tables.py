@@ -31,7 +31,10 @@ class NgramTables:
         self.missing_backoff = missing_backoff
         self.device = torch.device(device)
         self.keys = [torch.as_tensor(k, dtype=torch.int64).to(self.device) for k in keys]
-        self.prob = [torch.as_tensor(p, dtype=torch.float64).to(self.device) for p in prob]
+        # every order's log10 p in one tensor (order n's from prob_start[n-1] on): one gather reads them all
+        self.prob_all = torch.as_tensor(np.concatenate(prob), dtype=torch.float64).to(self.device)
+        self.prob_start = np.concatenate([[0], np.cumsum([len(p) for p in prob])[:-1]]).tolist()
+        self.prob = list(torch.split(self.prob_all, [len(p) for p in prob]))
         self.backoff = [torch.as_tensor(b, dtype=torch.float64).to(self.device) for b in backoff]
         # is_context[n-1][g]: the n-gram g is followed by some word in training (it has (n+1)-grams);
         # only the flat rule asks
@@ -96,13 +99,15 @@ class NgramTables:
             matched = torch.where(found[n - 1], n, matched)
         if self.rule == "flat":
             return self._flat(idx, found, ctx_idx, ctx_found, hist), matched
-        logp = _take(self.prob[0], idx[0])
+        chosen = idx[0]  # where the matched n-gram's log10 p is in prob_all
         for n in range(2, self.order + 1):
-            logp = torch.where(matched == n, _take(self.prob[n - 1], idx[n - 1]), logp)
-        for j in range(1, self.order):
-            weight = torch.where(ctx_found[j - 1], _take(self.backoff[j - 1], ctx_idx[j - 1]),
+            chosen = torch.where(found[n - 1], idx[n - 1] + self.prob_start[n - 1], chosen)
+        logp = self.prob_all.index_select(0, chosen)
+        for j in range(1, self.order):  # the back-off weights of the contexts longer than the match, shortest first
+            needed = ((matched <= j) & (hist >= j)).nonzero()[:, 0]
+            weight = torch.where(ctx_found[j - 1][needed], _take(self.backoff[j - 1], ctx_idx[j - 1][needed]),
                                  torch.tensor(self.missing_backoff, dtype=torch.float64, device=self.device))
-            logp = logp + torch.where((matched <= j) & (hist >= j), weight, 0.0)
+            logp.index_add_(0, needed, weight)
         return logp, matched
 
     def _flat(self, idx, found, ctx_idx, ctx_found, hist) -> torch.Tensor:

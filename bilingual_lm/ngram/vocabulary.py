@@ -9,6 +9,7 @@ from itertools import chain, repeat
 import numpy as np
 
 from bilingual_lm.errors import InputError
+from bilingual_lm.ngram.lines import WordKeys, split_lines
 
 UNK, BOS, EOS = "<unk>", "<s>", "</s>"
 
@@ -29,6 +30,7 @@ class Vocabulary:
         if missing:
             raise InputError(f"the vocabulary lacks the special token(s) {', '.join(missing)}")
         self.unk, self.bos, self.eos = self.index[UNK], self.index[BOS], self.index[EOS]
+        self._keys: WordKeys | None = None  # the words as packed keys, built for the first `encode_lines`
 
     def __len__(self) -> int:
         return len(self.words)
@@ -39,7 +41,9 @@ class Vocabulary:
 
     def encode_array(self, words: Iterable[str]) -> np.ndarray:
         """`encode` as an int64 array, with the dictionary lookups in one C-level loop."""
-        ids = np.fromiter(map(self.index.get, words, repeat(self.unk)), dtype=np.int64)
+        return self._unk_for_ends(np.fromiter(map(self.index.get, words, repeat(self.unk)), dtype=np.int64))
+
+    def _unk_for_ends(self, ids: np.ndarray) -> np.ndarray:
         ids[(ids == self.bos) | (ids == self.eos)] = self.unk
         return ids
 
@@ -51,6 +55,18 @@ class Vocabulary:
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
         return lay_out(self.encode_array(chain.from_iterable(sentences)), lengths, self.bos if bos else None,
                        self.eos if eos else None)
+
+    def encode_lines(self, lines: Sequence[str], bos: bool = True, eos: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`encode_sentences` of each line's `str.split()`, in bulk (`lines.py`)."""
+        split = split_lines(lines)
+        if split is None:
+            return self.encode_sentences([line.split() for line in lines], bos, eos)
+        data, starts, lengths, words_per_line = split
+        if self._keys is None:
+            self._keys = WordKeys(self.words)
+        ids = self._unk_for_ends(self._keys.ids(data, starts, lengths, self.unk))
+        return lay_out(ids, words_per_line, self.bos if bos else None, self.eos if eos else None)
 
 
 def lay_out(body: np.ndarray, lengths: np.ndarray, bos: int | None, eos: int | None

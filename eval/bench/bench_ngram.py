@@ -18,9 +18,10 @@ English, train and test). One line a sentence, words separated by spaces; its sh
   the fastest run is reported with the median beside it. Both ARPA files are checked to give the same
   total log10 probability of the corpus under KenLM's `kenlm` module.
 * **Queries, in one process on one thread**: KenLM's `kenlm` module and ours load the same ARPA (ours);
-  per word, ``kenlm.Model.full_scores`` on every line against ``NgramModel.score_sentences`` on the
-  lines split at spaces (per-word log10 p, n-gram length and OOV flag); per sentence, ``kenlm.Model.score``
-  against ``NgramModel.score_totals``. Best of `--repeats` interleaved runs, in words per second (words
+  per word, ``kenlm.Model.full_scores`` on every line against ``NgramModel.score_lines`` on the lines
+  (per-word log10 p, n-gram length and OOV flag), and ``NgramModel.score_sentences`` on the lines split
+  with ``str.split`` beside them; per sentence, ``kenlm.Model.score`` against the totals of
+  ``score_lines``. Best of `--repeats` interleaved runs, in words per second (words
   scored, ``</s>`` included); the largest difference between the two on any word and any sentence is
   recorded.
 
@@ -157,16 +158,20 @@ def time_queries(arpa: Path, lines: list[str], repeats: int) -> dict:
         return [list(theirs.full_scores(line)) for line in lines]
 
     def ours_words():
+        return ours.score_lines(lines)
+
+    def ours_split_words():
         return ours.score_sentences([line.split() for line in lines])
 
     def kenlm_totals():
         return np.fromiter(map(theirs.score, lines), dtype=np.float64, count=len(lines))
 
     def ours_totals():
-        return ours.score_totals([line.split() for line in lines]) / math.log(10)
+        return ours.score_lines(lines).totals() / math.log(10)
 
-    runs = [("kenlm_full_scores", kenlm_words), ("ours_score_sentences", ours_words),
-            ("kenlm_score", kenlm_totals), ("ours_score_totals", ours_totals)]
+    runs = [("kenlm_full_scores", kenlm_words), ("ours_score_lines", ours_words),
+            ("ours_score_sentences", ours_split_words), ("kenlm_score", kenlm_totals),
+            ("ours_score_lines_totals", ours_totals)]
     timings, results = {}, {}
     for _ in range(repeats):  # interleaved, as the training runs
         for name, run in runs:
@@ -175,15 +180,17 @@ def time_queries(arpa: Path, lines: list[str], repeats: int) -> dict:
                 timings[name] = {**timing, "words_per_s": words / timing["wall_s"]}
     timings.update({f"{name}_result": result for name, result in results.items()})
     reference = timings.pop("kenlm_full_scores_result")
-    scores = timings.pop("ours_score_sentences_result")
+    scores = timings.pop("ours_score_lines_result")
+    split_scores = timings.pop("ours_score_sentences_result")
     per_word = np.array([p for sentence in reference for p, _, _ in sentence])
     lengths = np.array([n for sentence in reference for _, n, _ in sentence])
     oov = np.array([u for sentence in reference for _, _, u in sentence])
-    totals_theirs, totals_ours = timings.pop("kenlm_score_result"), timings.pop("ours_score_totals_result")
+    totals_theirs, totals_ours = timings.pop("kenlm_score_result"), timings.pop("ours_score_lines_totals_result")
     return {**timings, "words": words, "sentences": len(lines),
             "max_abs_log10_difference_per_word": float(np.abs(per_word - scores.logprobs / math.log(10)).max()),
             "ngram_lengths_equal": bool(np.array_equal(lengths, scores.orders)),
             "oov_flags_equal": bool(np.array_equal(oov, scores.oov)),
+            "score_sentences_equals_score_lines": bool(np.array_equal(split_scores.logprobs, scores.logprobs)),
             "max_abs_log10_difference_per_sentence": float(np.abs(totals_theirs - totals_ours).max()),
             "total_log10_kenlm": float(totals_theirs.sum()), "total_log10_ours": float(totals_ours.sum())}
 
@@ -246,11 +253,13 @@ def main() -> None:
     if queries:
         print(f"| query (one process, one thread, {queries['words']:,} words) | wall s | words/s |")
         print("|---|---|---|")
-        for name in ("kenlm_full_scores", "ours_score_sentences", "kenlm_score", "ours_score_totals"):
+        for name in ("kenlm_full_scores", "ours_score_lines", "ours_score_sentences", "kenlm_score",
+                     "ours_score_lines_totals"):
             print(f"| {name} | {queries[name]['wall_s']:.3f} | {queries[name]['words_per_s'] / 1e6:.2f} M |")
-        print(f"per word: ours / KenLM = "
-              f"{queries['ours_score_sentences']['words_per_s'] / queries['kenlm_full_scores']['words_per_s']:.2f}; "
-              f"totals: {queries['ours_score_totals']['words_per_s'] / queries['kenlm_score']['words_per_s']:.2f}; "
+        rate = {name: queries[name]["words_per_s"] for name in ("kenlm_full_scores", "ours_score_lines", "kenlm_score",
+                                                                "ours_score_lines_totals")}
+        print(f"per word: ours / KenLM = {rate['ours_score_lines'] / rate['kenlm_full_scores']:.2f}; "
+              f"totals: {rate['ours_score_lines_totals'] / rate['kenlm_score']:.2f}; "
               f"max |Δ log10| per word {queries['max_abs_log10_difference_per_word']:.2e}, per sentence "
               f"{queries['max_abs_log10_difference_per_sentence']:.2e}; lengths equal "
               f"{queries['ngram_lengths_equal']}, OOV flags equal {queries['oov_flags_equal']}")
