@@ -9,7 +9,6 @@ exactly `str.split`'s: a text with whitespace outside ASCII (U+3000 and the like
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,8 +19,9 @@ PACKED_BYTES = 15  # a word this long or shorter is its own key; longer ones are
 _PREFIX_MASK = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the low n bytes
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[*b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True  # what str.split splits at below U+0080
-# str.split's other separators (every code point above U+007F with str.isspace)
-_OTHER_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+# str.split's other separators: every code point above U+007F with str.isspace
+OTHER_SPACES = ("\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                "\u2028\u2029\u202f\u205f\u3000")
 
 
 class WordKeys:
@@ -63,7 +63,7 @@ def split_lines(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """The lines' UTF-8 bytes and their words as `str.split` finds them: (bytes, word starts, word lengths,
     words per line); None where only `str.split` itself can say (whitespace beyond ASCII, a newline in a line)."""
     text = "\n".join(lines)
-    if text.count("\n") != max(len(lines) - 1, 0) or _OTHER_SPACE.search(text):
+    if text.count("\n") != max(len(lines) - 1, 0) or any(space in text for space in OTHER_SPACES):
         return None
     data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     space = np.ones(len(data) + 2, dtype=bool)

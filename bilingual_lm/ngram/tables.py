@@ -50,10 +50,9 @@ class NgramTables:
         if len(table) == 0:
             return torch.zeros_like(keys), torch.zeros_like(keys, dtype=torch.bool)
         if table.device.type == "cpu" and self.numpy_search_on_cpu:
-            pos = torch.from_numpy(_search_sorted_order(table.numpy(), keys.numpy()))
-        else:
-            pos = torch.searchsorted(table, keys)
-        pos.clamp_(max=len(table) - 1)
+            pos, hit = _search_sorted_order(table.numpy(), keys.numpy())
+            return torch.from_numpy(pos), torch.from_numpy(hit)
+        pos = torch.searchsorted(table, keys).clamp_(max=len(table) - 1)
         return pos, table.index_select(0, pos) == keys
 
     def query(self, ids: torch.Tensor, hist: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -123,15 +122,19 @@ class NgramTables:
         return logp
 
 
-def _search_sorted_order(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """`np.searchsorted(table, queries)`, the queries searched in sorted order (which keeps the table in
-    the cache); the order from `sort_pairs` (a plain sort of packed keys where they fit)."""
+def _search_sorted_order(table: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each query is in `table` (its `searchsorted` position, clamped to the last row) and whether it is
+    there, the queries searched in sorted order (which keeps the table in the cache, and reads it in order);
+    the order from `sort_pairs` (a plain sort of packed keys where they fit)."""
     if len(queries) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     ordered, order = sort_pairs(queries, int(queries.max()) + 1, np.arange(len(queries)), len(queries))
-    found = np.empty(len(queries), dtype=np.int64)
-    found[order] = np.searchsorted(table, ordered)
-    return found
+    at = np.searchsorted(table, ordered)
+    np.minimum(at, len(table) - 1, out=at)
+    pos, hit = np.empty(len(queries), dtype=np.int64), np.empty(len(queries), dtype=bool)
+    pos[order] = at
+    hit[order] = table[at] == ordered
+    return pos, hit
 
 
 def _take(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
