@@ -85,3 +85,27 @@ def tiny_tmpfs(path: Path, size: str = "64k", read_only: bool = False):
     finally:
         if mounted:
             subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def damage_lines(lines: list[str], data, numbers) -> list[str]:
+    """`lines` (of an ARPA file) with 1 to 3 random changes drawn from hypothesis's `data`: a line dropped,
+    replaced by random text, one of its tab-separated fields replaced by a number drawn from `numbers`, or two
+    lines swapped."""
+    from hypothesis import strategies as st
+
+    lines = list(lines)
+    for _ in range(data.draw(st.integers(1, 3))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        kind = data.draw(st.sampled_from(["drop", "text", "number", "swap"]))
+        if kind == "drop":
+            lines.pop(i)
+        elif kind == "text":
+            lines[i] = data.draw(st.text(max_size=30))
+        elif kind == "number":
+            parts = lines[i].split("\t")
+            parts[data.draw(st.integers(0, len(parts) - 1))] = data.draw(numbers)
+            lines[i] = "\t".join(parts)
+        else:
+            j = data.draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+    return lines

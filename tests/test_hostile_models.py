@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from hostile import assert_one_line_error, run_in_process
+from hostile import assert_one_line_error, damage_lines, run_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,21 +165,7 @@ def test_a_gzip_bomb_is_read_in_bounded_memory(tmp_path):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_damaged_arpa_files_load_as_a_valid_model_or_raise_input_error(arpa_lines, tmp_path, data):
-    lines = list(arpa_lines)
-    for _ in range(data.draw(st.integers(1, 3))):
-        i = data.draw(st.integers(0, len(lines) - 1))
-        kind = data.draw(st.sampled_from(["drop", "text", "number", "swap"]))
-        if kind == "drop":
-            lines.pop(i)
-        elif kind == "text":
-            lines[i] = data.draw(st.text(max_size=30))
-        elif kind == "number":
-            parts = lines[i].split("\t")
-            parts[data.draw(st.integers(0, len(parts) - 1))] = repr(data.draw(st.floats()))
-            lines[i] = "\t".join(parts)
-        else:
-            j = data.draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
+    lines = damage_lines(arpa_lines, data, st.floats().map(repr))
     path = tmp_path / "damaged.arpa"
     path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
     try:

@@ -1,17 +1,19 @@
-"""Lines to ids in bulk (`ngram/lines.py`, `ngram/probing.py`) against `str.split` and a dict, and `score_lines`
-against KenLM's own query output."""
+"""Lines to ids in bulk (`ngram/lines.py`, `ngram/probing.py`, `number_lines`) against `str.split` and a dict,
+`score_lines` against KenLM's own query output, and training on text split at spaces against `train_ngram`."""
 
 import math
 import sys
 
 import numpy as np
 import pytest
+from hostile import run_in_process as run_blm
 from test_ngram_data import KENLM, kenlm_query, sentences
 
-from bilingual_lm.ngram import load_ngram
+from bilingual_lm.ngram import load_ngram, train_ngram
+from bilingual_lm.ngram.arpa import write_arpa
 from bilingual_lm.ngram.lines import OTHER_SPACES, PACKED_BYTES, split_lines
 from bilingual_lm.ngram.probing import ProbingTable
-from bilingual_lm.ngram.vocabulary import Vocabulary
+from bilingual_lm.ngram.vocabulary import Vocabulary, number_lines, number_locally
 
 
 def test_the_separators_outside_ascii_are_every_code_point_str_split_splits_at():
@@ -93,3 +95,40 @@ def test_score_lines_gives_kenlm_query_output(lang):
             assert (matched, oov) == (length, vocab_id == 0), (i, word)
     split = model.score_sentences([line.split() for line in lines])
     assert np.array_equal(scores.logprobs, split.logprobs) and np.array_equal(scores.offsets, split.offsets)
+
+
+def assert_numbered_alike(ours, reference):
+    assert ours.words == reference.words
+    assert np.array_equal(ours.ids, reference.ids) and np.array_equal(ours.lengths, reference.lengths)
+
+
+@pytest.mark.parametrize("lines", [HOSTILE_LINES, [], ["", "  "], ["a b a", "b c", "a"], ["全角\u3000空格 x", "x"]])
+def test_number_lines_numbers_words_on_sight_as_str_split_and_a_dict_do(lines):
+    assert_numbered_alike(number_lines(lines), number_locally([line.split() for line in lines]))
+
+
+def test_number_lines_on_random_text_with_long_and_repeated_words():
+    rng = np.random.default_rng(3)
+    alphabet = ["中华人民共和国万岁", "中华人民共和国", "exactly15bytes!", "sixteen-bytes-xx", "a", "b", " ", "\t"]
+    lines = ["".join(rng.choice(alphabet, rng.integers(0, 40))) for _ in range(2000)]
+    assert_numbered_alike(number_lines(lines), number_locally([line.split() for line in lines]))
+
+
+def test_number_lines_falls_back_where_two_words_share_a_hash(monkeypatch):
+    # a hash of one bit: nearly every pair of words clashes, which the check against each group's first word
+    # must catch (then str.split and a dict number the batch)
+    monkeypatch.setattr("bilingual_lm.ngram.vocabulary.mix", lambda columns: columns[0] & np.uint64(1))
+    assert_numbered_alike(number_lines(HOSTILE_LINES), number_locally([line.split() for line in HOSTILE_LINES]))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_training_on_text_split_at_spaces_gives_the_model_of_str_split(tmp_path, monkeypatch, jobs):
+    monkeypatch.setattr("bilingual_lm.cli.ngram.BATCH_LINES", 50)  # several batches, numbered on their own
+    text = (KENLM / "zh.train.txt").read_text(encoding="utf-8").splitlines()[:400]
+    text[7] += " 中华人民共和国万岁 全角\u3000空格"  # a long word; whitespace beyond ASCII in one batch
+    (tmp_path / "corpus.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+    code = run_blm(monkeypatch, "ngram", "train", tmp_path / "corpus.txt", "-n", 3, "--lang", "space",
+                   "--jobs", jobs, "--no-progress", "-o", tmp_path / "m.arpa")
+    assert code == 0
+    write_arpa(train_ngram([line.split() for line in text if line.split()], 3, "kn"), tmp_path / "reference.arpa")
+    assert (tmp_path / "m.arpa").read_bytes() == (tmp_path / "reference.arpa").read_bytes()

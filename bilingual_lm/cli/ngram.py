@@ -62,8 +62,7 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
     vocab = None
     if vocab_file is not None:
         vocab = [w.strip() for w in text_lines(read_text_file(vocab_file)) if w.strip()]
-    words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])
-    model, run = train_ngram_bounded(_sentences(corpus, words, jobs, progress), order, smoothing, memory=budget,
+    model, run = train_ngram_bounded(_sentences(corpus, segmenter, jobs, progress), order, smoothing, memory=budget,
                                      temp_dir=temp_dir, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
                                      progress=rich_progress if progress else None)
     if native:
@@ -76,10 +75,11 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
                f"vocabulary {len(model.vocab)}, {counts}{spilled}", err=True)
 
 
-def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
+def _sentences(corpus: tuple[str, ...], segmenter, jobs: int, progress: bool):
     """Batches of segmented sentences, one per non-blank line of the CORPUS files, read a block at a time and
     segmented by `jobs` processes (a bar over the bytes where stderr is a terminal: elsewhere a bar that an
-    error closes leaves a line)."""
+    error closes leaves a line). Worker processes send the words numbered (`number_locally`); text split at
+    spaces is numbered in bulk (`number_lines`)."""
     import os
     import sys
     from collections import deque
@@ -87,8 +87,7 @@ def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
     from itertools import chain
 
     from bilingual_lm.cli.progress import rich_progress
-    from bilingual_lm.ngram.vocabulary import number_locally
-    from bilingual_lm.segment.parallel import words_in_batches
+    from bilingual_lm.segment.parallel import map_batches
     from bilingual_lm.textfile import read_line_blocks
 
     sizes, seen = deque(), [False]
@@ -103,7 +102,7 @@ def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
                     yield lines[first:first + BATCH_LINES]
 
     total = sum(os.path.getsize(path) if os.path.isfile(path) else 0 for path in corpus)
-    segmented = words_in_batches(words, batches(), jobs, then=number_locally)  # workers send ids, not words
+    segmented = map_batches(_batch_work(segmenter, jobs), batches(), jobs)
     first = next(segmented, None)  # the workers are forked before the bar starts its thread
     shown = progress and sys.stderr.isatty()
     with rich_progress("reading and segmenting", total) if shown else nullcontext() as advance:
@@ -114,3 +113,16 @@ def _sentences(corpus: tuple[str, ...], words, jobs: int, progress: bool):
                 advance(done)
     if not seen[0]:
         raise InputError("the corpus has no text")
+
+
+def _batch_work(segmenter, jobs: int):
+    """What is done to each batch of lines: their words, numbered in bulk for text split at spaces, numbered
+    in the batch where a worker process must send them back."""
+    from bilingual_lm.ngram.vocabulary import number_lines, number_locally
+
+    if segmenter.name == "space":
+        return number_lines
+    words = getattr(segmenter, "words", None) or (lambda line: [t.text for t in segmenter.segment(line)])
+    if jobs > 1:
+        return lambda lines: number_locally(list(map(words, lines)))
+    return lambda lines: list(map(words, lines))

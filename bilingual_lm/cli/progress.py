@@ -6,15 +6,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from bilingual_lm.progress import Advance
 
 
 @contextmanager
 def rich_progress(label: str, total: int) -> Iterator[Advance]:
     """A transient bar on stderr: label and note, done/total, rate and time left."""
+    from rich.console import Console  # here: a run without bars does not pay for importing rich
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn("[bold]{task.fields[label]}[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:

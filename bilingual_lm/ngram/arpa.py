@@ -25,16 +25,27 @@ import numpy as np
 
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import InputError
+from bilingual_lm.ngram.arpa_bulk import (
+    LOG_ZERO,
+    MAX_IDLE_LINES,
+    MAX_LINE,
+    Unplaced,
+    assemble,
+    read_sections,
+    unigram_words,
+    word_ids,
+)
 from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter, block_numbers, spaced_words
+from bilingual_lm.ngram.lines import WordKeys
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.train import MAX_ORDER
 from bilingual_lm.ngram.validate import check_header, check_tables
 from bilingual_lm.ngram.vocabulary import BOS, EOS, UNK, Vocabulary
 
 META_PREFIX = "# bilingual-lm: "
-LOG_ZERO = -99.0
-MAX_LINE = 1 << 16  # characters: an ARPA line holds a few numbers and at most MAX_ORDER words
-MAX_IDLE_LINES = 10_000  # blank or comment lines in a row: more is not an ARPA file (a gzip bomb, say)
+PLAIN_BYTES = 2 << 30  # a file up to this size (gunzipped) is read in bulk when its layout is plain …
+PLAIN_LINE_BYTES = 256  # … and up to this many bytes an n-gram that its header counts (a gzip bomb is not read)
+HEAD_BYTES = 1 << 20  # where the header must end
 _COUNT_LINE = re.compile(r"ngram\s+(\d+)\s*=\s*(\d+)")
 
 
@@ -78,44 +89,118 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
 def read_arpa(path: str | Path, device: str = "cpu") -> NgramModel:
     """Load an ARPA file (ours or KenLM's); a malformed file is an InputError naming the line.
 
-    The file is read line by line (gunzipped on the fly), so memory follows the n-grams, not the bytes:
-    a line longer than `MAX_LINE` characters is refused rather than read.
+    A file of the plain layout (KenLM's and ours, up to `PLAIN_BYTES`) is read in bulk (`arpa_bulk.py`).
+    Any other is read line by line (gunzipped on the fly), so memory follows the n-grams, not the bytes: a
+    line longer than `MAX_LINE` characters is refused rather than read.
     """
-    with _open_text(Path(path)) as handle:
-        where = _Lines(str(path), handle)
-        meta = {}
-        while where.more() and (not where.line().strip() or where.line().startswith("#")):
-            if where.line().startswith(META_PREFIX):
-                try:
-                    meta = json.loads(where.line()[len(META_PREFIX):])
-                except json.JSONDecodeError:
-                    where.fail("the bilingual-lm comment is not valid JSON")
-                meta = check_header(meta, f"{path}:{where.number()}: the bilingual-lm comment")
-            where.next()
-        if not where.more() or where.line().strip() != "\\data\\":
-            where.fail("expected \\data\\ (is this an ARPA file?)")
-        where.next()
-        header: list[tuple[int, int]] = []  # (count, line number)
-        while where.more() and where.line().strip():
-            match = _COUNT_LINE.fullmatch(where.line().strip())
-            if not match:
-                where.fail(f"expected 'ngram N=COUNT', found {where.line()[:100]!r}")
-            if int(match.group(1)) != len(header) + 1:
-                where.fail(f"expected the count of {len(header) + 1}-grams, found {where.line()!r}")
-            header.append((int(match.group(2)), where.number()))
-            where.next()
-        if not header:
-            where.fail("the \\data\\ section lists no n-gram counts")
-        if len(header) > MAX_ORDER:
-            where.fail(f"{len(header)} orders; at most {MAX_ORDER} are read")
-        sections = [_read_section(where, n, count, line) for n, (count, line) in enumerate(header, start=1)]
-        while where.more() and not where.line().strip():
-            where.next()
-        if not where.more() or where.line().strip() != "\\end\\":
-            where.fail("expected \\end\\")
-    model = _build(sections, meta, where, device)
+    path = Path(path)
+    model = _read_plain(path, device)
+    if model is None:
+        with _open_text(path) as handle:
+            where = _Lines(str(path), handle)
+            meta, header = _read_header(where, path)
+            sections = [_read_section(where, n, count, line) for n, (count, line) in enumerate(header, start=1)]
+            while where.more() and not where.line().strip():
+                where.next()
+            if not where.more() or where.line().strip() != "\\end\\":
+                where.fail("expected \\end\\")
+        model = _build(sections, meta, where, device)
     check_tables(model.keys, model.prob, model.backoff, len(model.vocabulary), model.rule, str(path))
     return model
+
+
+def _read_header(where: _Lines, path: Path) -> tuple[dict, list[tuple[int, int]]]:
+    """The `# bilingual-lm:` comment's fields and the `\\data\\` counts (count, line number) of each order."""
+    meta = {}
+    while where.more() and (not where.line().strip() or where.line().startswith("#")):
+        if where.line().startswith(META_PREFIX):
+            try:
+                meta = json.loads(where.line()[len(META_PREFIX):])
+            except json.JSONDecodeError:
+                where.fail("the bilingual-lm comment is not valid JSON")
+            meta = check_header(meta, f"{path}:{where.number()}: the bilingual-lm comment")
+        where.next()
+    if not where.more() or where.line().strip() != "\\data\\":
+        where.fail("expected \\data\\ (is this an ARPA file?)")
+    where.next()
+    header: list[tuple[int, int]] = []  # (count, line number)
+    while where.more() and where.line().strip():
+        match = _COUNT_LINE.fullmatch(where.line().strip())
+        if not match:
+            where.fail(f"expected 'ngram N=COUNT', found {where.line()[:100]!r}")
+        if int(match.group(1)) != len(header) + 1:
+            where.fail(f"expected the count of {len(header) + 1}-grams, found {where.line()!r}")
+        header.append((int(match.group(2)), where.number()))
+        where.next()
+    if not header:
+        where.fail("the \\data\\ section lists no n-gram counts")
+    if len(header) > MAX_ORDER:
+        where.fail(f"{len(header)} orders; at most {MAX_ORDER} are read")
+    return meta, header
+
+
+def _read_plain(path: Path, device: str) -> NgramModel | None:
+    """The model, read in bulk (`arpa_bulk.py`); None where the file is not of the plain layout, is larger
+    than its counts make plausible, or holds a problem (the line-by-line reader then names it)."""
+    parsed = _plain_sections(path)
+    if parsed is None:
+        return None
+    meta, data, sections = parsed
+    words = unigram_words(data, sections[0][2])
+    probs, backoffs = [p for p, _, _ in sections], [b for _, b, _ in sections]
+    if words is None or len(set(words)) < len(words) or BOS not in words or EOS not in words:
+        return None
+    if UNK not in words:  # a closed-vocabulary model: <unk> gets probability 0
+        words.append(UNK)
+        probs[0], backoffs[0] = np.append(probs[0], -math.inf), np.append(backoffs[0], 0.0)
+    vocab = Vocabulary(words)
+    unigrams = sections[0][2][:, 0]
+    keys = WordKeys(data, unigrams[:, 0], unigrams[:, 1] - unigrams[:, 0])  # ids: the unigrams' order, as vocab's
+    ids = [None] + [word_ids(data, spans, keys) for _, _, spans in sections[1:]]
+    if any(i is None for i in ids[1:]):
+        return None
+    try:
+        tables = assemble(ids, probs, backoffs, len(vocab))
+    except Unplaced:
+        return None
+    return _model(vocab, *tables, meta, device)
+
+
+def _plain_sections(path: Path):
+    """The header's fields and `read_sections` of the rest, the file read whole (gunzipped) when its size fits
+    its counts; None where it cannot be read so, or is not plain."""
+    try:
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            first = stream.read(HEAD_BYTES)
+            start = first.find(b"\n\\1-grams:\n") + 1
+            if not start:
+                return None
+            try:  # the header, read as the line reader reads it, up to the \\1-grams: line
+                where = _Lines(str(path), io.StringIO(first[:start + len(b"\\1-grams:\n")].decode("utf-8")))
+            except UnicodeDecodeError:
+                return None
+            meta, header = _read_header(where, path)
+            if where.rest().strip() != "\\1-grams:":
+                return None
+            size = min(PLAIN_BYTES, HEAD_BYTES + PLAIN_LINE_BYTES * sum(count for count, _ in header))
+            body = first[start:] + stream.read(max(size + 1 - len(first), 0))
+    except (OSError, EOFError, zlib.error):
+        return None
+    if start + len(body) > size:
+        return None
+    sections = read_sections(body, [count for count, _ in header])
+    return None if sections is None else (meta, *sections)
+
+
+def _model(vocab: Vocabulary, keys, prob, backoff, meta: dict, device: str) -> NgramModel:
+    backoff[-1] = np.zeros(len(keys[-1]))  # the highest order's back-off weights are never used
+    return NgramModel(vocab, meta.get("smoothing", "arpa"), keys, prob, backoff,
+                      missing_backoff=float(meta.get("missing_backoff", 0.0)),
+                      is_probability=bool(meta.get("is_probability", True)), params=meta.get("params", {}),
+                      device=device)
 
 
 @contextmanager
@@ -155,6 +240,10 @@ class _Lines:
 
     def more(self) -> bool:
         return self._line is not None
+
+    def rest(self) -> str:
+        """This line and every one after it, as text (the whole rest of the file is read)."""
+        return "" if self._line is None else self._line + "\n" + self.handle.read()
 
     def line(self) -> str:
         return self._line
@@ -226,38 +315,24 @@ def _build(sections, meta: dict, where: _Lines, device: str) -> NgramModel:
         backoffs.append(0.0)
     vocab = Vocabulary(words)
     size = len(vocab)
-    keys = [np.arange(size, dtype=np.int64)]
-    prob = [np.asarray(probs, dtype=np.float64)]
-    backoff = [np.asarray(backoffs, dtype=np.float64)]
-    for n, (p, b, grams, lines) in enumerate(sections[1:], start=2):
-        ids = np.empty((len(grams), n), dtype=np.int64)
+    ids = [None]
+    for n, (_, _, grams, lines) in enumerate(sections[1:], start=2):
+        rows = np.empty((len(grams), n), dtype=np.int64)
         for row, (gram, line) in enumerate(zip(grams, lines, strict=True)):
             for col, word in enumerate(gram):
                 i = vocab.index.get(word)
                 if i is None:
                     where.fail(f"the word {word!r} is not among the unigrams", line)
-                ids[row, col] = i
-        index = ids[:, 0]
-        for j in range(1, n - 1):  # the index of each n-gram's (n-1)-word prefix
-            table, key = keys[j], index * size + ids[:, j]
-            pos = np.searchsorted(table, key).clip(max=max(len(table) - 1, 0))
-            missing = np.flatnonzero((table[pos] != key) if len(table) else np.ones(len(key), bool))
-            if len(missing):
-                where.fail(f"the prefix of {' '.join(grams[missing[0]])!r} is not among the {j + 1}-grams",
-                           lines[missing[0]])
-            index = pos
-        key = index * size + ids[:, n - 1]
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        repeated = np.flatnonzero(np.diff(key) == 0)
-        if len(repeated):
-            row = order[repeated[0] + 1]
-            where.fail(f"the {n}-gram {' '.join(grams[row])!r} appears twice", lines[row])
-        keys.append(key)
-        prob.append(np.asarray(p, dtype=np.float64)[order])
-        backoff.append(np.asarray(b, dtype=np.float64)[order])
-    backoff[-1] = np.zeros(len(keys[-1]))
-    return NgramModel(vocab, meta.get("smoothing", "arpa"), keys, prob, backoff,
-                      missing_backoff=float(meta.get("missing_backoff", 0.0)),
-                      is_probability=bool(meta.get("is_probability", True)), params=meta.get("params", {}),
-                      device=device)
+                rows[row, col] = i
+        ids.append(rows)
+    values = [(probs, backoffs)] + [(p, b) for p, b, _, _ in sections[1:]]
+    try:
+        tables = assemble(ids, [np.asarray(p, dtype=np.float64) for p, _ in values],
+                          [np.asarray(b, dtype=np.float64) for _, b in values], size)
+    except Unplaced as problem:
+        _, _, grams, lines = sections[problem.order - 1]
+        gram, line = " ".join(grams[problem.row]), lines[problem.row]
+        if problem.prefix is not None:
+            where.fail(f"the prefix of {gram!r} is not among the {problem.prefix}-grams", line)
+        where.fail(f"the {problem.order}-gram {gram!r} appears twice", line)
+    return _model(vocab, *tables, meta, device)

@@ -25,24 +25,27 @@ OTHER_SPACES = ("\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\
 
 
 class WordKeys:
-    """A vocabulary's words (id = position) as packed keys, for `ids`."""
+    """Words (id = position) as packed keys, for `ids`: the byte spans `data[start:start+length]`."""
 
-    def __init__(self, words: Sequence[str]):
+    def __init__(self, data: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
+        short = np.flatnonzero(lengths <= PACKED_BYTES)
+        self.table = ProbingTable(pack(data, starts[short], lengths[short]), short, spread=4)
+        self.long = {data[starts[i]:starts[i] + lengths[i]].tobytes(): i
+                     for i in np.flatnonzero(lengths > PACKED_BYTES).tolist()}
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> WordKeys:
         encoded = [word.encode("utf-8", "surrogatepass") for word in words]
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
         starts = np.zeros(len(encoded), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
-        short = np.flatnonzero(lengths <= PACKED_BYTES)
-        data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        self.table = ProbingTable(pack(data, starts[short], lengths[short]), short, spread=4)
-        self.long = {encoded[i]: i for i in np.flatnonzero(lengths > PACKED_BYTES).tolist()}
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, lengths)
 
     def ids(self, data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, missing: int) -> np.ndarray:
         """The id of each word (the bytes `data[start:start+length]`), `missing` where it is not a word here."""
         ids = self.table.find(pack(data, starts, lengths))
         long = np.flatnonzero(lengths > PACKED_BYTES)
-        text = data.tobytes() if len(long) else b""
-        ids[long] = [self.long.get(text[start:start + length], -1)
+        ids[long] = [self.long.get(data[start:start + length].tobytes(), -1)
                      for start, length in zip(starts[long].tolist(), lengths[long].tolist(), strict=True)]
         ids[ids < 0] = missing
         return ids

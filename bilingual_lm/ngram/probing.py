@@ -15,6 +15,15 @@ EMPTY = np.uint64(2**64 - 1)  # marks a free slot in the first column: no key ma
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
+def mix(columns: tuple[np.ndarray, ...]) -> np.ndarray:
+    """A multiplicative 64-bit hash of each key (a tuple of uint64 columns); its top bits are the best mixed."""
+    mixed = columns[0] * _MIX[0]
+    for key in columns[1:]:
+        mixed ^= key * _MIX[1]
+        mixed *= _MIX[0]
+    return mixed
+
+
 class ProbingTable:
     """Keys (tuples of uint64 columns, the first never `EMPTY`) -> int64 values ≥ 0, looked up in bulk.
 
@@ -22,8 +31,6 @@ class ProbingTable:
     first slot (a quarter full, about one in seven) the more room it has."""
 
     def __init__(self, columns: tuple[np.ndarray, ...], values: np.ndarray, spread: int = 2):
-        if len(columns) > len(_MIX):
-            raise ValueError(f"a key has at most {len(_MIX)} columns")
         count = len(values)
         bits = max((spread * count - 1).bit_length(), 4)
         self.shift = np.uint64(64 - bits)
@@ -48,12 +55,8 @@ class ProbingTable:
             pending, home = pending[~won], (home[~won] + 1) & self.mask
 
     def _home(self, columns: tuple[np.ndarray, ...]) -> np.ndarray:
-        """Each key's first slot: a multiplicative hash of its columns, top bits (Fibonacci hashing)."""
-        mixed = columns[0] * _MIX[0]
-        for key, factor in zip(columns[1:], _MIX[1:], strict=False):
-            mixed ^= key * factor
-            mixed *= _MIX[0]
-        return (mixed >> self.shift).astype(np.int64)
+        """Each key's first slot: the top bits of its `mix` (Fibonacci hashing)."""
+        return (mix(columns) >> self.shift).astype(np.int64)
 
     def find(self, columns: tuple[np.ndarray, ...]) -> np.ndarray:
         """The value of each query key, or -1 where the key is not in the table."""

@@ -9,7 +9,8 @@ from itertools import chain, repeat
 import numpy as np
 
 from bilingual_lm.errors import InputError
-from bilingual_lm.ngram.lines import WordKeys, split_lines
+from bilingual_lm.ngram.lines import PACKED_BYTES, WordKeys, pack, split_lines
+from bilingual_lm.ngram.probing import mix
 
 UNK, BOS, EOS = "<unk>", "<s>", "</s>"
 
@@ -64,7 +65,7 @@ class Vocabulary:
             return self.encode_sentences([line.split() for line in lines], bos, eos)
         data, starts, lengths, words_per_line = split
         if self._keys is None:
-            self._keys = WordKeys(self.words)
+            self._keys = WordKeys.of(self.words)
         ids = self._unk_for_ends(self._keys.ids(data, starts, lengths, self.unk))
         return lay_out(ids, words_per_line, self.bos if bos else None, self.eos if eos else None)
 
@@ -186,3 +187,39 @@ def number_locally(sentences: Sequence[Sequence[str]]) -> LocallyNumbered:
     lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
     ids = np.fromiter(map(seen.__getitem__, chain.from_iterable(sentences)), dtype=np.int32, count=int(lengths.sum()))
     return LocallyNumbered(list(seen), ids, lengths)
+
+
+def number_lines(lines: Sequence[str]) -> LocallyNumbered:
+    """`number_locally` of each line's `str.split()`, in bulk: the words' packed keys (`lines.py`; a word over
+    15 bytes keyed by its place in a dictionary of such words) sorted by a hash of them, each checked against
+    its group's first word (a clash of hashes falls back to `number_locally`)."""
+    split = split_lines(lines)
+    if split is None:
+        return number_locally([line.split() for line in lines])
+    data, starts, lengths, words_per_line = split
+    low, high = pack(data, starts, lengths)
+    long = np.flatnonzero(lengths > PACKED_BYTES)
+    text = data.tobytes()
+    if len(long):
+        distinct: dict[bytes, int] = {}
+        low[long] = [distinct.setdefault(text[start:start + length], len(distinct))
+                     for start, length in zip(starts[long].tolist(), lengths[long].tolist(), strict=True)]
+        high[long] = np.uint64(255 << 56)  # no short word's length byte is 255
+    hashes = mix((low, high))
+    order = np.argsort(hashes)
+    starts_group = np.ones(len(order), dtype=bool)  # where a run of equal hashes starts, in sorted order
+    np.not_equal(hashes[order[1:]], hashes[order[:-1]], out=starts_group[1:])
+    group_starts = np.flatnonzero(starts_group)
+    first = np.minimum.reduceat(order, group_starts) if len(order) else order  # each group's first appearance
+    group = np.empty(len(order), dtype=np.int64)
+    group[order] = np.cumsum(starts_group) - 1
+    representative = first[group]
+    if not (np.array_equal(low[representative], low) and np.array_equal(high[representative], high)):
+        return number_locally([line.split() for line in lines])
+    appearance = np.argsort(first)  # the groups in order of first appearance
+    rank = np.empty(len(first), dtype=np.int32)
+    rank[appearance] = np.arange(len(first), dtype=np.int32)
+    words = [text[start:start + length].decode("utf-8", "surrogatepass")
+             for start, length in zip(starts[first[appearance]].tolist(), lengths[first[appearance]].tolist(),
+                                      strict=True)]
+    return LocallyNumbered(words, rank[group], words_per_line)

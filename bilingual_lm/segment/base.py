@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Protocol
 
 
@@ -31,6 +32,8 @@ class Segmenter(Protocol):
 
 
 _REGISTRY: dict[str, Callable[..., Segmenter]] = {}
+# where each built-in segmenter registers itself: imported when first asked for (jieba's import is not free)
+_BUILTIN = {"char": "chars", "zh": "chinese", "en": "english", "auto": "mixed", "space": "space"}
 
 
 def register_segmenter(name: str) -> Callable:
@@ -45,7 +48,8 @@ def register_segmenter(name: str) -> Callable:
 
 def segmenter_names() -> list[str]:
     """The names `get_segmenter` accepts."""
-    _load_builtin()
+    for name in _BUILTIN:
+        _load_builtin(name)
     return sorted(_REGISTRY)
 
 
@@ -53,11 +57,12 @@ def get_segmenter(name: str, **options) -> Segmenter:
     """Build the segmenter registered as `name` ('zh', 'en', 'auto', 'char', ...)."""
     from bilingual_lm.errors import InputError
 
-    _load_builtin()
+    _load_builtin(name)
     if name not in _REGISTRY:
         raise InputError(f"unknown language or segmenter {name!r}; choose one of {', '.join(segmenter_names())}")
     return _REGISTRY[name](**options)
 
 
-def _load_builtin() -> None:
-    from bilingual_lm.segment import chars, chinese, english, mixed, space  # noqa: F401  (registers them)
+def _load_builtin(name: str) -> None:
+    if name not in _REGISTRY and name in _BUILTIN:
+        import_module(f"bilingual_lm.segment.{_BUILTIN[name]}")

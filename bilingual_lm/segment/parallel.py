@@ -8,30 +8,26 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-_WORK: tuple[Callable[[str], list[str]], Callable[[list[list[str]]], Any]] | None = None  # forked workers inherit it
+_WORK: Callable[[list[str]], Any] | None = None  # forked workers inherit it
 
 
-def _words_of(lines: list[str]) -> Any:
-    words, then = _WORK
-    return then(list(map(words, lines)))
+def _work_on(lines: list[str]) -> Any:
+    return _WORK(lines)
 
 
-def words_in_batches(words: Callable[[str], list[str]], batches: Iterable[list[str]], jobs: int = 1,
-                     then: Callable[[list[list[str]]], Any] | None = None) -> Iterator[Any]:
-    """``[words(line) for line in batch]`` for each batch, in order. With `jobs` > 1, in that many forked
-    worker processes (each inherits `words` with its loaded dictionary), at most 2 × `jobs` batches at once,
-    each batch's words passed through `then` in the worker (to send back something smaller than lists of
-    words)."""
+def map_batches(work: Callable[[list[str]], Any], batches: Iterable[list[str]], jobs: int = 1) -> Iterator[Any]:
+    """``work(batch)`` for each batch, in order. With `jobs` > 1, in that many forked worker processes (each
+    inherits `work`, with the dictionaries it has loaded), at most 2 × `jobs` batches at once: `work` should
+    return something smaller than lists of words (ids), to travel back fast."""
     global _WORK
     if jobs <= 1:
-        for batch in batches:
-            yield list(map(words, batch))
+        yield from map(work, batches)
         return
-    _WORK = (words, then or (lambda sentences: sentences))
+    _WORK = work
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         pending = deque()
         for batch in batches:
-            pending.append(pool.apply_async(_words_of, (batch,)))
+            pending.append(pool.apply_async(_work_on, (batch,)))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().get()
         while pending:
