@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import numpy as np
 
@@ -150,10 +150,7 @@ def _read_plain(path: Path, device: str) -> NgramModel | None:
     probs, backoffs = [p for p, _, _ in sections], [b for _, b, _ in sections]
     if words is None or len(set(words)) < len(words) or BOS not in words or EOS not in words:
         return None
-    if UNK not in words:  # a closed-vocabulary model: <unk> gets probability 0
-        words.append(UNK)
-        probs[0], backoffs[0] = np.append(probs[0], -math.inf), np.append(backoffs[0], 0.0)
-    vocab = Vocabulary(words)
+    vocab, probs[0], backoffs[0] = _vocabulary(words, probs[0], backoffs[0])
     unigrams = sections[0][2][:, 0]
     keys = WordKeys(data, unigrams[:, 0], unigrams[:, 1] - unigrams[:, 0])  # ids: the unigrams' order, as vocab's
     ids = [None] + [word_ids(data, spans, keys) for _, _, spans in sections[1:]]
@@ -171,9 +168,7 @@ def _plain_sections(path: Path):
     its counts; None where it cannot be read so, or is not plain."""
     try:
         with path.open("rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"
-            raw.seek(0)
-            stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            stream = _unzipped(raw)
             first = stream.read(HEAD_BYTES)
             start = first.find(b"\n\\1-grams:\n") + 1
             if not start:
@@ -195,6 +190,15 @@ def _plain_sections(path: Path):
     return None if sections is None else (meta, *sections)
 
 
+def _vocabulary(words: list[str], prob: np.ndarray, backoff: np.ndarray
+                ) -> tuple[Vocabulary, np.ndarray, np.ndarray]:
+    """The vocabulary of the unigrams' words and their log10 values; a closed-vocabulary model (no <unk>
+    listed) gets <unk> at probability 0."""
+    if UNK in words:
+        return Vocabulary(words), prob, backoff
+    return Vocabulary([*words, UNK]), np.append(prob, -math.inf), np.append(backoff, 0.0)
+
+
 def _model(vocab: Vocabulary, keys, prob, backoff, meta: dict, device: str) -> NgramModel:
     backoff[-1] = np.zeros(len(keys[-1]))  # the highest order's back-off weights are never used
     return NgramModel(vocab, meta.get("smoothing", "arpa"), keys, prob, backoff,
@@ -203,15 +207,19 @@ def _model(vocab: Vocabulary, keys, prob, backoff, meta: dict, device: str) -> N
                       device=device)
 
 
+def _unzipped(raw: BinaryIO) -> BinaryIO:
+    """`raw` (a file at its start), gunzipped on the fly where it begins with gzip's magic bytes."""
+    gzipped = raw.read(2) == b"\x1f\x8b"
+    raw.seek(0)
+    return gzip.GzipFile(fileobj=raw) if gzipped else raw
+
+
 @contextmanager
 def _open_text(path: Path) -> Iterator[TextIO]:
     """The file as a stream of UTF-8 text, gunzipped when it is gzip-compressed (`.arpa.gz`)."""
     try:
         with path.open("rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"
-            raw.seek(0)
-            binary = gzip.GzipFile(fileobj=raw) if gzipped else raw
-            yield io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+            yield io.TextIOWrapper(_unzipped(raw), encoding="utf-8", newline="\n")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as error:
@@ -309,11 +317,8 @@ def _build(sections, meta: dict, where: _Lines, device: str) -> NgramModel:
     for special in (BOS, EOS):
         if special not in seen:
             where.fail(f"the unigrams lack {special}", numbers[0] if numbers else None)
-    if UNK not in seen:  # a closed-vocabulary model: <unk> gets probability 0
-        words.append(UNK)
-        probs.append(-math.inf)
-        backoffs.append(0.0)
-    vocab = Vocabulary(words)
+    vocab, probs, backoffs = _vocabulary(words, np.asarray(probs, dtype=np.float64),
+                                         np.asarray(backoffs, dtype=np.float64))
     size = len(vocab)
     ids = [None]
     for n, (_, _, grams, lines) in enumerate(sections[1:], start=2):

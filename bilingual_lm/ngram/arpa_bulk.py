@@ -14,13 +14,13 @@ import math
 
 import numpy as np
 
-from bilingual_lm.ngram.lines import OTHER_SPACES, WordKeys
+from bilingual_lm.ngram.lines import ASCII_SPACE, OTHER_SPACES, WordKeys
 
 LOG_ZERO = -99.0  # at or below: log10 0
 MAX_LINE = 1 << 16  # characters: an ARPA line holds a few numbers and at most MAX_ORDER words
 MAX_IDLE_LINES = 10_000  # blank or comment lines in a row: more is not an ARPA file (a gzip bomb, say)
-_ODD_SPACE = np.zeros(256, dtype=bool)
-_ODD_SPACE[[*b"\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True  # whitespace to str.split that the plain layout never has
+_ODD_SPACE = ASCII_SPACE.copy()  # whitespace to str.split that the plain layout never has
+_ODD_SPACE[[*b" \t\n"]] = False
 _POW10 = 10.0 ** np.arange(23)  # exact in float64
 _SIMPLE_DIGITS = 15  # m / 10**k is correctly rounded when m (at most this many digits) and 10**k are exact
 
@@ -129,15 +129,14 @@ def _section(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int):
     tab_counts = np.diff(np.searchsorted(tabs, np.append(starts, ends[-1])))
     if len(spaces) != (n - 1) * count or not np.isin(tab_counts, (1, 2)).all():
         return None
-    first_tab = tabs[np.searchsorted(tabs, starts)]
-    second = tab_counts == 2
-    words_end = np.where(second, tabs[np.minimum(np.searchsorted(tabs, starts) + 1, len(tabs) - 1)], ends)
-    bounds = np.concatenate([(first_tab + 1)[:, None], spaces.reshape(count, n - 1), words_end[:, None]], axis=1)
-    if n > 1 and not ((spaces.reshape(count, n - 1) > first_tab[:, None]).all()
-                      and (spaces.reshape(count, n - 1) < words_end[:, None]).all()):
+    first = np.searchsorted(tabs, starts)  # each line's first tab, in `tabs`
+    first_tab, second = tabs[first], tab_counts == 2
+    words_end = np.where(second, tabs[np.minimum(first + 1, len(tabs) - 1)], ends)
+    parts = spaces.reshape(count, n - 1)  # each line's spaces, if each has n - 1
+    if not ((parts > first_tab[:, None]).all() and (parts < words_end[:, None]).all()):
         return None  # each line's spaces, and only they, part its words
-    word_starts = bounds[:, :-1] + np.concatenate([np.zeros((count, 1), np.int64), np.ones((count, n - 1), np.int64)],
-                                                   axis=1)
+    bounds = np.concatenate([(first_tab + 1)[:, None], parts, words_end[:, None]], axis=1)
+    word_starts = bounds[:, :-1] + (np.arange(n) > 0)  # a word after a space starts one past it
     word_ends = bounds[:, 1:]
     if (word_ends <= word_starts).any() or (first_tab <= starts).any() or (second & (words_end + 1 >= ends)).any():
         return None  # an empty word or number

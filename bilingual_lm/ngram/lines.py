@@ -17,8 +17,8 @@ from bilingual_lm.ngram.probing import ProbingTable
 
 PACKED_BYTES = 15  # a word this long or shorter is its own key; longer ones are looked up by their bytes
 _PREFIX_MASK = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the low n bytes
-_ASCII_SPACE = np.zeros(256, dtype=bool)
-_ASCII_SPACE[[*b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True  # what str.split splits at below U+0080
+ASCII_SPACE = np.zeros(256, dtype=bool)
+ASCII_SPACE[[*b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True  # what str.split splits at below U+0080
 # str.split's other separators: every code point above U+007F with str.isspace
 OTHER_SPACES = ("\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
                 "\u2028\u2029\u202f\u205f\u3000")
@@ -70,7 +70,7 @@ def split_lines(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
         return None
     data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     space = np.ones(len(data) + 2, dtype=bool)
-    space[1:-1] = _ASCII_SPACE[data]
+    space[1:-1] = ASCII_SPACE[data]
     edges = np.flatnonzero(space[1:] != space[:-1])  # a word starts after a space and ends before one
     starts, ends = edges[0::2], edges[1::2]
     line_ends = np.searchsorted(starts, np.flatnonzero(data == ord("\n")))  # words before each line's end

@@ -1,10 +1,10 @@
 """Open-addressing hash tables over uint64 keys, built and probed for whole arrays at once with numpy.
 
-KenLM's `probing` structure answers "where is this n-gram?" in one or two memory reads; a sorted table needs a
-binary search. Here each key (one or more uint64 columns) lives in a slot of a power-of-two table at most half
-full, found from its hash by linear probing: look at the home slot, then the next, until the key or an empty
-slot turns up. The whole batch of queries probes together, round after round, each round only for the keys
-still unresolved (after the first round, few are).
+A word's packed key (`lines.py`) is found in one or two memory reads, as KenLM's `probing` structure finds an
+n-gram, where a sorted table needs a binary search. Each key (one or more uint64 columns) lives in a slot of a
+power-of-two table at most half full, found from its hash by linear probing: look at the home slot, then the
+next, until the key or an empty slot turns up. The whole batch of queries probes together, round after round,
+each round only for the keys still unresolved (after the first round, few are).
 """
 
 from __future__ import annotations

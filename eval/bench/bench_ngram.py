@@ -18,12 +18,12 @@ English, train and test). One line a sentence, words separated by spaces; its sh
   the fastest run is reported with the median beside it. Both ARPA files are checked to give the same
   total log10 probability of the corpus under KenLM's `kenlm` module.
 * **Queries, in one process on one thread**: KenLM's `kenlm` module and ours load the same ARPA (ours;
-  each load timed, best of `--repeats`); per word, ``kenlm.Model.full_scores`` on every line against ``NgramModel.score_lines`` on the lines
-  (per-word log10 p, n-gram length and OOV flag), and ``NgramModel.score_sentences`` on the lines split
-  with ``str.split`` beside them; per sentence, ``kenlm.Model.score`` against the totals of
-  ``score_lines``. Best of `--repeats` interleaved runs, in words per second (words
-  scored, ``</s>`` included); the largest difference between the two on any word and any sentence is
-  recorded.
+  each load timed, best of `--repeats`); per word, ``kenlm.Model.full_scores`` on every line against
+  ``NgramModel.score_lines`` on the lines (per-word log10 p, n-gram length and OOV flag), and
+  ``NgramModel.score_sentences`` on the lines split with ``str.split`` beside them; per sentence,
+  ``kenlm.Model.score`` against the totals of ``score_lines``. Best of `--repeats` interleaved runs, in words
+  per second (words scored, ``</s>`` included); the largest difference between the two on any word and any
+  sentence is recorded.
 
 Prints a table and writes JSON with provenance.
 """
