@@ -1,6 +1,7 @@
 """Training within a memory budget: a text counted in chunks, spilled as sorted runs and merged, gives the same
-model, byte for byte, as counting it whole in memory (`train_ngram`, the reference); bad budgets and temporary
-directories are one line and exit 2."""
+model, byte for byte, as counting it whole in memory (`train_ngram`, the reference), and a Kneser-Ney model
+estimated and written range by range from its tables on disk gives the same ARPA bytes as `write_arpa` of the
+model in memory; bad budgets and temporary directories are one line and exit 2."""
 
 import re
 
@@ -11,7 +12,12 @@ from hostile import run_in_process as run_blm
 from test_ngram_data import KENLM
 
 from bilingual_lm.ngram import train_ngram
-from bilingual_lm.ngram.spill import parse_memory, train_ngram_bounded
+from bilingual_lm.ngram.counting import count_ngrams
+from bilingual_lm.ngram.spill import parse_memory, train_ngram_bounded, write_arpa_bounded
+from bilingual_lm.ngram.spill.kneser_ney import write_kneser_ney_arpa
+from bilingual_lm.ngram.spill.store import spill_directory
+from bilingual_lm.ngram.spill.tables import DiskCounts
+from bilingual_lm.ngram.vocabulary import encode_training
 
 TRAIN = KENLM / "zh.train.txt"
 
@@ -115,3 +121,70 @@ def test_batches_numbered_apart_get_the_ids_of_one_pass():
         assert np.array_equal(local_body, body) and np.array_equal(local_lengths, lengths)
     (vocabulary_apart, renumber_apart), (vocabulary, renumber) = apart.finish(), together.finish()
     assert vocabulary_apart.words == vocabulary.words and np.array_equal(renumber_apart, renumber)
+
+
+def _streamed_arpa(tmp_path, text, order, rows, **options):
+    """The ARPA of `text` estimated from its tables on disk, `rows` rows at a time."""
+    vocabulary, flat, hist = encode_training(text, **options)
+    path = tmp_path / f"streamed.{order}.{rows}.arpa"
+    with spill_directory(tmp_path) as spill:
+        tables = DiskCounts.of(spill, count_ngrams(flat, hist, order, len(vocabulary), vocabulary.bos))
+        write_kneser_ney_arpa(tables, vocabulary, path, rows)
+    return path
+
+
+@pytest.mark.parametrize("order,rows,options,lines", [
+    (1, 100, {}, None), (2, 7, {}, None), (3, 1, {"min_count": 2}, 300), (5, 64, {}, None),
+    (5, 1000, {"vocab": ["的", "我", "是", "了"]}, None),
+])
+def test_kneser_ney_streamed_from_disk_writes_the_bytes_of_the_model_in_memory(tmp_path, order, rows, options, lines):
+    # ranges of 1 to 1,000 rows: contexts larger than a range (a range of its own), ranges cut at every
+    # context, the unigrams' single context, <s> in one range of many
+    text = sentences()[:lines]
+    reference = tmp_path / "memory.arpa"
+    train_ngram(text, order, "kn", **options).save_arpa(reference)
+    assert _streamed_arpa(tmp_path, text, order, rows, **options).read_bytes() == reference.read_bytes()
+
+
+def test_orders_that_no_sentence_reaches_stream_as_empty_sections(tmp_path):
+    # "<s> a b </s>" has no 5-gram and no 6-gram: both sections are empty, and the 4-grams have no context terms
+    text = [["a", "b"], ["b"], ["a", "b"], ["b", "a"]]
+    reference = tmp_path / "memory.arpa"
+    train_ngram(text, 6, "kn").save_arpa(reference)
+    assert _streamed_arpa(tmp_path, text, 6, 2).read_bytes() == reference.read_bytes()
+
+
+def test_ranges_never_split_a_context_and_cover_every_row(tmp_path):
+    text = sentences()[:400]
+    vocabulary, flat, hist = encode_training(text)
+    counts = count_ngrams(flat, hist, 3, len(vocabulary), vocabulary.bos)
+    with spill_directory(tmp_path) as spill:
+        tables = DiskCounts.of(spill, counts)
+        for n in (2, 3):
+            ranges = list(tables.context_ranges(n, 5))
+            assert [a for a, _ in ranges[1:]] == [b for _, b in ranges[:-1]] and ranges[-1][1] == len(counts[n - 1])
+            prefix = counts[n - 1].prefix
+            assert all(prefix[b - 1] != prefix[b] for _, b in ranges[:-1])  # a cut falls between two contexts
+
+
+def test_the_api_streams_a_model_larger_than_the_budget_and_reports_it(tmp_path):
+    text = sentences()
+    reference = tmp_path / "memory.arpa"
+    train_ngram(text, 4, "kn").save_arpa(reference)
+    # 2 MB: the 57,000 n-grams would need ~7 MB in memory, so they are estimated from disk
+    run = write_arpa_bounded([text], 4, tmp_path / "bounded.arpa", memory=2 << 20, temp_dir=tmp_path)
+    assert run.streamed and run.runs > 1 and sum(run.sizes) == sum(len(k) for k in train_ngram(text, 4).keys)
+    assert (tmp_path / "bounded.arpa").read_bytes() == reference.read_bytes()
+    roomy = write_arpa_bounded([text], 4, tmp_path / "roomy.arpa", memory=1 << 30, temp_dir=tmp_path)
+    assert not roomy.streamed and (tmp_path / "roomy.arpa").read_bytes() == reference.read_bytes()
+
+
+def test_a_budget_too_small_for_the_model_is_one_line(tmp_path, monkeypatch, capsys):
+    # 60,000 distinct words: the unigrams' one array held whole (8 bytes each, ~0.5 MB) and the smallest
+    # range (1,024 rows at 672 bytes) do not fit 1 MB
+    corpus = tmp_path / "wide.txt"
+    corpus.write_text("\n".join(f"w{i} w{i + 1}" for i in range(0, 60_000, 2)) + "\n", encoding="utf-8")
+    code = run_blm(monkeypatch, "ngram", "train", corpus, "-n", 1, "--lang", "space", "--memory", "1M",
+                   "--temp-dir", tmp_path, "--no-progress", "-o", tmp_path / "m.arpa")
+    assert_one_line_error(code, capsys.readouterr().err, says="too small for this model")
+    assert not (tmp_path / "m.arpa").exists() and [p.name for p in tmp_path.iterdir()] == ["wide.txt"]

@@ -33,8 +33,9 @@ def ngram() -> None:
 @click.option("--vocab", "vocab_file", default=None, help="A file of words, one per line: the vocabulary.")
 @click.option("--output", "-o", required=True, help="The model file: .blm for the native format, else ARPA.")
 @click.option("--memory", "-S", "memory", default=None, metavar="SIZE",
-              help="Memory for counting, as lmplz -S: 4G, 500M, 20% of physical memory (default 20%). "
-                   "A longer text is counted in chunks spilled to --temp-dir and merged; the model is the same.")
+              help="Memory budget, as lmplz -S: 4G, 500M, 20% of physical memory (default 20%). A longer text "
+                   "is counted in chunks spilled to --temp-dir and merged, and a Kneser-Ney model written as ARPA "
+                   "that would not fit is estimated from disk; the model is the same.")
 @click.option("--temp-dir", "-T", default=None, help="Where sorted runs are spilled (default: the system's).")
 @click.option("--jobs", "-j", type=int, default=1, show_default=True,
               help="Processes that segment the text (each takes a batch of lines; the words are the same).")
@@ -44,7 +45,7 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
     """Train on CORPUS files (UTF-8, one sentence per line; <s> and </s> are added to each line)."""
     from bilingual_lm.cli.io import read_text_file
     from bilingual_lm.cli.progress import rich_progress
-    from bilingual_lm.ngram.spill import parse_memory, train_ngram_bounded
+    from bilingual_lm.ngram.spill import parse_memory, train_ngram_bounded, write_arpa_bounded
     from bilingual_lm.ngram.train import check_options
     from bilingual_lm.segment.base import get_segmenter
     from bilingual_lm.textfile import text_lines
@@ -62,17 +63,22 @@ def train(corpus, order, smoothing, k, alpha, lang, backend, min_count, vocab_fi
     vocab = None
     if vocab_file is not None:
         vocab = [w.strip() for w in text_lines(read_text_file(vocab_file)) if w.strip()]
-    model, run = train_ngram_bounded(_sentences(corpus, segmenter, jobs, progress), order, smoothing, memory=budget,
-                                     temp_dir=temp_dir, k=k, alpha=alpha, min_count=min_count, vocab=vocab,
-                                     progress=rich_progress if progress else None)
-    if native:
-        model.save(output)
+    batches = _sentences(corpus, segmenter, jobs, progress)
+    options = {"memory": budget, "temp_dir": temp_dir, "min_count": min_count, "vocab": vocab,
+               "progress": rich_progress if progress else None}
+    if smoothing == "kn" and not native:  # estimated from disk if it does not fit the budget
+        run = write_arpa_bounded(batches, order, output, **options)
     else:
-        model.save_arpa(output)
-    counts = ", ".join(f"{n}-grams {len(keys)}" for n, keys in enumerate(model.keys, start=1))
+        model, run = train_ngram_bounded(batches, order, smoothing, k=k, alpha=alpha, **options)
+        if native:
+            model.save(output)
+        else:
+            model.save_arpa(output)
+    counts = ", ".join(f"{n}-grams {size}" for n, size in enumerate(run.sizes, start=1))
     spilled = f", counted in {run.runs} sorted runs spilled to disk" if run.runs > 1 else ""
+    streamed = ", estimated and written from disk" if run.streamed else ""
     click.echo(f"wrote {output}: {smoothing}, order {order}, {run.sentences} sentences, {run.tokens} words, "
-               f"vocabulary {len(model.vocab)}, {counts}{spilled}", err=True)
+               f"vocabulary {run.vocabulary}, {counts}{spilled}{streamed}", err=True)
 
 
 def _sentences(corpus: tuple[str, ...], segmenter, jobs: int, progress: bool):

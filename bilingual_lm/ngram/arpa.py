@@ -16,7 +16,6 @@ import math
 import re
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -35,7 +34,7 @@ from bilingual_lm.ngram.arpa_bulk import (
     unigram_words,
     word_ids,
 )
-from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter, block_numbers, spaced_words
+from bilingual_lm.ngram.arpa_text import BLOCK, SectionWriter, formatted, spaced_words
 from bilingual_lm.ngram.lines import WordKeys
 from bilingual_lm.ngram.model import NgramModel
 from bilingual_lm.ngram.train import MAX_ORDER
@@ -46,6 +45,7 @@ META_PREFIX = "# bilingual-lm: "
 PLAIN_BYTES = 2 << 30  # a file up to this size (gunzipped) is read in bulk when its layout is plain …
 PLAIN_LINE_BYTES = 256  # … and up to this many bytes an n-gram that its header counts (a gzip bomb is not read)
 HEAD_BYTES = 1 << 20  # where the header must end
+ARPA_END = b"\n\\end\\\n"
 _COUNT_LINE = re.compile(r"ngram\s+(\d+)\s*=\s*(\d+)")
 
 
@@ -60,30 +60,32 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
     size = len(model.vocabulary)
     spaced, word_lengths = spaced_words(model.vocabulary.words)
     with atomic_write(path, "wb") as out:
-        header = [META_PREFIX + json.dumps(meta, ensure_ascii=False), "\\data\\"]
-        header += [f"ngram {n}={len(keys)}" for n, keys in enumerate(model.keys, start=1)]
-        out.write(("\n".join(header) + "\n").encode("utf-8"))
+        out.write(arpa_head(meta, [len(keys) for keys in model.keys]))
         section = None
         for n, keys in enumerate(model.keys, start=1):
-            out.write(f"\n\\{n}-grams:\n".encode())
+            out.write(section_head(n))
             # the section below's lines are handed over, not kept here: only the new writer holds them
             section = SectionWriter(spaced, word_lengths, section.section() if section else None,
                                     keep=n < model.order)
             backoff = model.backoff[n - 1] if n < model.order else None
-            blocks = [slice(first, first + BLOCK) for first in range(0, len(keys), BLOCK)]
-            # each block's numbers are formatted in a second thread while the block before is assembled
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                numbers = [pool.submit(block_numbers, model.prob[n - 1][b], None if backoff is None else backoff[b])
-                           for b in blocks[:1]]
-                for i, b in enumerate(blocks):
-                    if i + 1 < len(blocks):
-                        after = blocks[i + 1]
-                        numbers.append(pool.submit(block_numbers, model.prob[n - 1][after],
-                                                   None if backoff is None else backoff[after]))
-                    prefix = keys[b] // size if n > 1 else None
-                    out.write(section.lines(numbers[i].result(), prefix, keys[b] % size).data)
-                    numbers[i] = None
-        out.write(b"\n\\end\\\n")
+            prob = model.prob[n - 1]
+            blocks = (slice(first, first + BLOCK) for first in range(0, len(keys), BLOCK))
+            for numbers, b in formatted((prob[b], None if backoff is None else backoff[b], b) for b in blocks):
+                prefix = keys[b] // size if n > 1 else None
+                out.write(section.lines(numbers, prefix, keys[b] % size).data)
+        out.write(ARPA_END)
+
+
+def arpa_head(meta: dict, sizes: list[int]) -> bytes:
+    """An ARPA file's first lines: our comment with `meta`, then the count of each order's n-grams."""
+    header = [META_PREFIX + json.dumps(meta, ensure_ascii=False), "\\data\\"]
+    header += [f"ngram {n}={size}" for n, size in enumerate(sizes, start=1)]
+    return ("\n".join(header) + "\n").encode("utf-8")
+
+
+def section_head(n: int) -> bytes:
+    """The line that opens the section of order n."""
+    return f"\n\\{n}-grams:\n".encode()
 
 
 def read_arpa(path: str | Path, device: str = "cpu") -> NgramModel:

@@ -13,6 +13,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 import numpy as np
 
 BLOCK = 1 << 16  # values formatted at once: numpy's passes stay in the cache
@@ -22,6 +26,7 @@ _POW10_SIGNED = 10.0 ** np.arange(-22, 24)  # 10**i at i + 22
 _POW10_INT = 10 ** np.arange(19, dtype=np.int64)
 _PLAIN = (1e-7, 1e10)  # magnitudes laid out by numpy; the rest (rare in a model) by numpy's Dragon4
 _COUNTING = np.arange(0, dtype=np.int32)
+T = TypeVar("T")
 
 
 def ragged_take(source: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -152,6 +157,21 @@ def block_numbers(prob: np.ndarray, backoff: np.ndarray | None) -> list[tuple[np
     return numbers if backoff is None else [*numbers, shortest_float32(backoff, before=b"\t", after=b"\n")]
 
 
+def formatted(blocks: Iterable[tuple[np.ndarray, np.ndarray | None, T]]) -> Iterator[tuple[list, T]]:
+    """For each block (log10 probabilities, back-off weights or None, and anything else), its numbers by
+    `block_numbers` and the rest, each block's numbers formatted in a second thread while the caller uses the
+    block before (numpy releases the GIL in its loops)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for prob, backoff, rest in blocks:
+            submitted = pool.submit(block_numbers, prob, backoff), rest
+            if pending:
+                yield pending[0].result(), pending[1]
+            pending = submitted
+        if pending:
+            yield pending[0].result(), pending[1]
+
+
 class SectionWriter:
     """The lines of one ARPA section, ``prob TAB words [TAB backoff] NEWLINE``, block by block.
 
@@ -186,25 +206,14 @@ class SectionWriter:
               last: np.ndarray) -> np.ndarray:
         """The bytes of the lines of n-grams ending in `last`, after `prefix` (indices in the section
         below; None for unigrams), their numbers formatted by `block_numbers`."""
-        size = self.scratch + sum(len(grid) for grid, _, _ in numbers)
-        if len(self.source) < size:
-            self.source = np.concatenate([self.source[:self.scratch], np.empty(size - self.scratch, np.uint8)])
-        at, placed = self.scratch, []
-        for grid, starts, lengths in numbers:
-            self.source[at:at + len(grid)] = grid
-            placed.append((starts + at, lengths))
-            at += len(grid)
+        self.source, placed = _place(self.source, self.scratch, numbers)
         if prefix is None:
             words = [(self.word_starts[last], self.word_lengths[last])]
         else:
             _, below_starts, below_lengths = self.lower
             words = [(below_starts[prefix], below_lengths[prefix]),
                      (self.word_starts[last] - 1, self.word_lengths[last] + 1)]
-        newline = np.full(len(last), self.newline), np.ones(len(last), dtype=np.int64)
-        pieces = [placed[0], *words, placed[1] if len(placed) > 1 else newline]
-        starts = np.stack([s for s, _ in pieces], axis=1)
-        lengths = np.stack([n for _, n in pieces], axis=1)
-        out = ragged_take(self.source, starts.ravel(), lengths.ravel())
+        out, lengths = _assemble(self.source, placed, words, self.newline)
         if self.keep:
             line_lengths = lengths.sum(axis=1)
             self.blocks.append(out)
@@ -221,3 +230,53 @@ class SectionWriter:
         self.blocks, self.text_starts, self.text_lengths, self.source, self.lower = [], [], [], None, None
         return (np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.uint8),
                 np.concatenate(starts) if starts else empty, np.concatenate(lengths) if lengths else empty)
+
+
+class WordLines:
+    """The lines of an ARPA section from each n-gram's word ids, block by block: `SectionWriter`'s lines,
+    byte for byte, without the section below (the streaming writer holds no section in memory)."""
+
+    def __init__(self, spaced: np.ndarray, word_lengths: np.ndarray):
+        """`spaced`: every word after a space (from `spaced_words`), `word_lengths` their UTF-8 lengths."""
+        self.word_lengths = word_lengths
+        self.word_starts = np.cumsum(word_lengths + 1) - word_lengths  # after the space
+        self.newline = len(spaced)
+        self.scratch = self.newline + 1
+        self.source = np.empty(self.scratch, dtype=np.uint8)
+        self.source[:self.newline] = spaced
+        self.source[self.newline] = ord("\n")
+
+    def lines(self, numbers: list[tuple[np.ndarray, np.ndarray, np.ndarray]], ids: np.ndarray) -> np.ndarray:
+        """The bytes of the lines of the n-grams whose words are the rows of `ids`, their numbers formatted by
+        `block_numbers`."""
+        self.source, placed = _place(self.source, self.scratch, numbers)
+        words = [(self.word_starts[ids[:, 0]], self.word_lengths[ids[:, 0]])]
+        words += [(self.word_starts[ids[:, j]] - 1, self.word_lengths[ids[:, j]] + 1) for j in range(1, ids.shape[1])]
+        return _assemble(self.source, placed, words, self.newline)[0]
+
+
+def _place(source: np.ndarray, scratch: int, numbers: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+           ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """`source` with the formatted `numbers` copied in from `scratch` on (grown if needed), and where each
+    number's text now starts and how long it is."""
+    size = scratch + sum(len(grid) for grid, _, _ in numbers)
+    if len(source) < size:
+        source = np.concatenate([source[:scratch], np.empty(size - scratch, np.uint8)])
+    at, placed = scratch, []
+    for grid, starts, lengths in numbers:
+        source[at:at + len(grid)] = grid
+        placed.append((starts + at, lengths))
+        at += len(grid)
+    return source, placed
+
+
+def _assemble(source: np.ndarray, placed: list[tuple[np.ndarray, np.ndarray]],
+              words: list[tuple[np.ndarray, np.ndarray]], newline: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lines ``prob TAB words [TAB backoff] NEWLINE`` gathered from `source`, and each line's pieces'
+    lengths (a row per line)."""
+    rows = len(words[0][0])
+    ending = placed[1] if len(placed) > 1 else (np.full(rows, newline), np.ones(rows, dtype=np.int64))
+    pieces = [placed[0], *words, ending]
+    starts = np.stack([s for s, _ in pieces], axis=1)
+    lengths = np.stack([n for _, n in pieces], axis=1)
+    return ragged_take(source, starts.ravel(), lengths.ravel()), lengths

@@ -62,12 +62,13 @@ def context_backoffs(counts: list[OrderCounts], weight: list[np.ndarray], totals
                      empty: float = 0.0, run=map) -> list[np.ndarray]:
     """log10 weight(g) for each n-gram g that is a context in training (its total > 0), else `empty`.
     `run` maps over the orders (a thread pool's `map` runs them side by side)."""
-    backoffs = list(run(lambda n: _context_backoff(weight[n], totals[n], empty), range(1, len(counts))))
+    backoffs = list(run(lambda n: context_backoff(weight[n], totals[n], empty), range(1, len(counts))))
     backoffs.append(np.zeros(len(counts[-1])))
     return backoffs
 
 
-def _context_backoff(weight: np.ndarray, totals: np.ndarray, empty: float) -> np.ndarray:
+def context_backoff(weight: np.ndarray, totals: np.ndarray, empty: float = 0.0) -> np.ndarray:
+    """log10 `weight` where `totals` > 0 (a context seen in training), else `empty`."""
     backoff = np.full(len(weight), empty)
     with np.errstate(divide="ignore"):
         np.log10(weight, out=backoff, where=totals > 0)

@@ -39,9 +39,15 @@ def adjusted_count(counts: list[OrderCounts], n: int, bos: int) -> np.ndarray:
     return adjusted
 
 
-def discounts(adjusted: np.ndarray) -> tuple[tuple[float, float, float], bool]:
-    """(D_1, D_2, D_3+) from the counts-of-counts, and whether lmplz's fallback had to be used."""
-    n = np.bincount(np.minimum(adjusted, 5), minlength=6)[1:5].tolist()  # n_1 … n_4 (5 = "more")
+def counts_of_counts(adjusted: np.ndarray) -> np.ndarray:
+    """How many adjusted counts are 0, 1, 2, 3, 4, and 5 or more."""
+    return np.bincount(np.minimum(adjusted, 5), minlength=6)
+
+
+def discounts(counted: np.ndarray) -> tuple[tuple[float, float, float], bool]:
+    """(D_1, D_2, D_3+) from the counts-of-counts (`counts_of_counts`), and whether lmplz's fallback had to be
+    used."""
+    n = counted[1:5].tolist()  # n_1 … n_4
     if min(n[:3]) == 0:
         return FALLBACK_DISCOUNTS, True
     y = n[0] / (n[0] + 2.0 * n[1])
@@ -64,7 +70,7 @@ class _OrderTerms:
 
 def _order_terms(counts: list[OrderCounts], n: int, bos: int) -> _OrderTerms:
     adjusted = adjusted_count(counts, n, bos)
-    amounts, fell_back = discounts(adjusted)
+    amounts, fell_back = discounts(counts_of_counts(adjusted))
     subtracted = np.array([0.0, *amounts])[np.minimum(adjusted, 3)]
     totals = context_sum(counts, n, adjusted)
     gamma_sums = context_sum(counts, n, subtracted)

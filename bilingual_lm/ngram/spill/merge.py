@@ -4,17 +4,20 @@ A chunk's table of order n numbers its n-grams by the chunk's own (n-1)-gram ind
 prefix index × V + last word), in the same order as the words read left to right. Once order n-1 is merged,
 each run's local (n-1)-gram indices map to the global ones (a search of its keys in the merged table), so
 its n-grams get their global keys, still sorted. The runs' global keys are then merged part by part: the key
-range is cut at quantiles so that each part fits the memory budget, and within a part equal keys are summed.
+range is cut at quantiles so that each part fits the memory budget, within a part equal keys are summed, and
+the parts are appended to the order's tables on disk (`tables.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from bilingual_lm.ngram.counting import OrderCounts, sort_pairs
 from bilingual_lm.ngram.spill.store import SpillDirectory
+from bilingual_lm.ngram.spill.tables import DiskCounts
 from bilingual_lm.progress import Advance
 
 MERGE_BYTES_PER_ROW = 64  # a part's keys, counts and suffixes, their sort and the summed copies
@@ -42,11 +45,12 @@ def spill_run(spill: SpillDirectory, index: int, counts: list[OrderCounts]) -> R
 
 
 def merge_runs(spill: SpillDirectory, runs: list[Run], unigram_counts: np.ndarray, vocab_size: int, bos: int,
-               memory: int, advance: Advance | None = None) -> list[OrderCounts]:
-    """The tables of the whole text from its runs (`unigram_counts`: the chunks' unigram counts summed)."""
+               memory: int, advance: Advance | None = None) -> DiskCounts:
+    """The tables of the whole text from its runs (`unigram_counts`: the chunks' unigram counts summed), written
+    to `spill` part by part."""
     words = np.arange(vocab_size, dtype=np.int64)
-    orders = [OrderCounts(words, unigram_counts, np.zeros(vocab_size, dtype=np.int64),
-                          np.full(vocab_size, -1, dtype=np.int64), words == bos)]
+    tables = DiskCounts(spill, vocab_size)
+    tables.append(1, words, unigram_counts, np.full(vocab_size, -1, dtype=np.int64), words == bos)
     part_rows = max(memory // MERGE_BYTES_PER_ROW, 1)
     for n in range(2, runs[0].order + 1):
         names = []  # per run: its global keys, counts and suffixes
@@ -61,22 +65,22 @@ def merge_runs(spill: SpillDirectory, runs: list[Run], unigram_counts: np.ndarra
                 spill.write(run.name(n, "global_suffix"), to_global[spill.read(suffix)])
                 keys, suffix = run.name(n, "global_keys"), run.name(n, "global_suffix")
             names.append((keys, run.name(n, "counts"), suffix))
-        table_keys, table_counts, table_suffix = _merge(spill, names, len(orders[-1]) * vocab_size, part_rows)
-        prefix = table_keys // vocab_size
-        orders.append(OrderCounts(table_keys, table_counts, prefix, table_suffix,
-                                  orders[-1].starts_with_bos[prefix]))
+        below_bos = tables.read(n - 1, "bos")
+        for part_keys, part_counts, part_suffix in _merge(spill, names, tables.sizes[-1] * vocab_size, part_rows):
+            tables.append(n, part_keys, part_counts, part_suffix, below_bos[part_keys // vocab_size])
+        del below_bos
         if n < runs[0].order:
             for run, (keys, _, _) in zip(runs, names, strict=True):
-                spill.write(run.name(n, "map"), np.searchsorted(table_keys, spill.read(keys)))
+                spill.write(run.name(n, "map"), tables.first_row(n, spill.read(keys)))
         if advance:
             advance(1)
-    return orders
+    return tables
 
 
 def _merge(spill: SpillDirectory, names: list[tuple[str, str, str]], bound: int, part_rows: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The distinct keys of sorted runs (each below `bound`; `names`: each run's keys, counts and suffixes),
-    their summed counts and suffixes, merged in parts of about `part_rows` rows."""
+    their summed counts and suffixes, merged in consecutive parts of about `part_rows` rows."""
     sizes = [spill.size(keys) for keys, _, _ in names]
     total = sum(sizes)
     parts = max(-(-total // part_rows), 1)
@@ -85,12 +89,11 @@ def _merge(spill: SpillDirectory, names: list[tuple[str, str, str]], bound: int,
     bounds = np.unique(sample[np.linspace(0, len(sample), parts, endpoint=False).astype(np.int64)[1:]])
     edges = [np.concatenate([[0], spill.search(keys, bounds), [size]])
              for (keys, _, _), size in zip(names, sizes, strict=True)]
-    merged = []
     for part in range(len(bounds) + 1):
         pieces = [[spill.read(name, e[part], e[part + 1]) for name in run] for run, e in zip(names, edges, strict=True)]
-        merged.append(_merge_part(*(np.concatenate(column) for column in zip(*pieces, strict=True)), bound))
+        merged = _merge_part(*(np.concatenate(column) for column in zip(*pieces, strict=True)), bound)
         del pieces
-    return tuple(np.concatenate(column) for column in zip(*merged, strict=True))
+        yield merged
 
 
 def _merge_part(keys: np.ndarray, counts: np.ndarray, suffix: np.ndarray, bound: int

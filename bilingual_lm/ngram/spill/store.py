@@ -30,40 +30,42 @@ def spill_directory(parent: str | os.PathLike | None) -> Iterator[SpillDirectory
 
 
 class SpillDirectory:
-    """Named int64 arrays on disk, read back whole or a slice at a time with plain reads (pages mapped into
-    memory would count towards the process's resident memory until unmapped)."""
+    """Named arrays on disk (int64 unless a dtype is given), written whole or appended to, and read back whole
+    or a slice at a time with plain reads (pages mapped into memory would count towards the process's
+    resident memory until unmapped)."""
 
     def __init__(self, path: Path):
         self.path = path
 
-    def write(self, name: str, array: np.ndarray) -> None:
+    def write(self, name: str, array: np.ndarray, append: bool = False) -> None:
+        """Write `array`'s items (in its own dtype) as `name`, or after what `name` holds."""
         try:
-            with (self.path / name).open("wb") as handle:
-                handle.write(memoryview(np.ascontiguousarray(array, dtype=np.int64)))
+            with (self.path / name).open("ab" if append else "wb") as handle:
+                handle.write(memoryview(np.ascontiguousarray(array)))
         except OSError as error:
             raise WriteError.from_os_error(error, self.path) from None
 
-    def read(self, name: str, start: int = 0, stop: int | None = None) -> np.ndarray:
+    def read(self, name: str, start: int = 0, stop: int | None = None, dtype=np.int64) -> np.ndarray:
         """The array `name`, or its items start…stop-1."""
         count = -1 if stop is None else stop - start
-        return np.fromfile(self.path / name, dtype=np.int64, count=count, offset=8 * start)
+        return np.fromfile(self.path / name, dtype=dtype, count=count, offset=np.dtype(dtype).itemsize * start)
 
     def search(self, name: str, values: np.ndarray) -> np.ndarray:
-        """`np.searchsorted` of `values` in the sorted array `name`, touching only the pages it reads."""
+        """`np.searchsorted` of `values` in the sorted int64 array `name`, touching only the pages it reads."""
         mapped = np.memmap(self.path / name, dtype=np.int64, mode="r")
         found = np.searchsorted(mapped, values)
         del mapped
         return found
 
     def sample(self, name: str, step: int) -> np.ndarray:
-        """Every `step`-th item of `name`."""
+        """Every `step`-th item of the int64 array `name`."""
         mapped = np.memmap(self.path / name, dtype=np.int64, mode="r")
         every = np.array(mapped[::step])
         del mapped
         return every
 
-    def size(self, name: str) -> int:
-        return (self.path / name).stat().st_size // 8
+    def size(self, name: str, dtype=np.int64) -> int:
+        return (self.path / name).stat().st_size // np.dtype(dtype).itemsize
 
 
 class TextSpool:

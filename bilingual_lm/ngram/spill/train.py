@@ -1,32 +1,38 @@
-"""`train_ngram_bounded`: batches of sentences in, the same model as `train_ngram` out, within a memory budget.
+"""`train_ngram_bounded` and `write_arpa_bounded`: batches of sentences in, the model of `train_ngram` out, within a
+memory budget.
 
-The text is numbered batch by batch and spooled to disk, then counted in chunks of whole
-sentences sized to the budget. A text that fits in one chunk is counted as `train_ngram` counts it; a longer
-one is counted chunk by chunk, each chunk's sorted tables spilled as a run, and the runs merged
-(`merge.py`). Counting is exact either way, so the model is identical. What the budget bounds is the text's
-share of memory (the chunks, the merge); the model's own tables (its distinct n-grams, with their
-estimates) are held in memory, as smoothing and writing need them.
+The text is numbered batch by batch and spooled to disk, then counted in chunks of whole sentences sized to the
+budget. A text that fits in one chunk is counted as `train_ngram` counts it; a longer one is counted chunk by
+chunk, each chunk's sorted tables spilled as a run, and the runs merged onto disk (`merge.py`, `tables.py`).
+Counting is exact either way, so the model is identical. `train_ngram_bounded` returns the model, held in
+memory; `write_arpa_bounded` (modified Kneser-Ney, written as ARPA) holds it only if it fits the budget, and
+otherwise estimates and writes it range by range from the tables on disk (`kneser_ney.py`), so that its peak
+follows the budget, not the model.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bilingual_lm.errors import InputError
+from bilingual_lm.ngram.arpa import write_arpa
 from bilingual_lm.ngram.counting import OrderCounts, count_ngrams
 from bilingual_lm.ngram.model import NgramModel
+from bilingual_lm.ngram.spill.kneser_ney import range_rows, write_kneser_ney_arpa
 from bilingual_lm.ngram.spill.memory import default_memory
 from bilingual_lm.ngram.spill.merge import merge_runs, spill_run
-from bilingual_lm.ngram.spill.store import TextSpool, spill_directory
+from bilingual_lm.ngram.spill.store import SpillDirectory, TextSpool, spill_directory
+from bilingual_lm.ngram.spill.tables import DiskCounts
 from bilingual_lm.ngram.train import check_options, estimate_model
 from bilingual_lm.ngram.vocabulary import LocallyNumbered, TrainingNumbering, Vocabulary, lay_out
 from bilingual_lm.progress import Advance, Progress, report
 
 MIN_CHUNK_TOKENS = 64
+MODEL_BYTES_PER_NGRAM = 128  # peak memory of estimating a model in memory and writing its ARPA, per n-gram
 
 
 def chunk_bytes_per_token(order: int) -> int:
@@ -44,6 +50,9 @@ class SpillReport:
     runs: int  # chunks counted apart and spilled as sorted runs (1: the text fit, nothing was spilled)
     chunk_tokens: int  # the most tokens a chunk holds
     memory: int  # the budget, in bytes
+    vocabulary: int = 0  # words, the three specials included
+    sizes: list[int] = field(default_factory=list)  # distinct n-grams of each order
+    streamed: bool = False  # the model did not fit: it was estimated and written range by range from disk
 
 
 def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumbered], order: int,
@@ -53,36 +62,72 @@ def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumbe
                         progress: Progress | None = None) -> tuple[NgramModel, SpillReport]:
     """`train_ngram` on the sentences of all `batches` (lists of sentences, or `LocallyNumbered`), counting
     within `memory` bytes (default `default_memory()`) and spilling sorted runs to a fresh directory in
-    `temp_dir`."""
+    `temp_dir`. The model itself is held in memory."""
     check_options(order, smoothing, k, alpha)
     memory = default_memory() if memory is None else memory
     with spill_directory(temp_dir) as spill:
-        numbering, spool = TrainingNumbering(min_count, vocab), TextSpool(spill)
-        for batch in batches:
-            spool.append(*(numbering.number_local(batch) if isinstance(batch, LocallyNumbered)
-                           else numbering.number(batch)))
-        if not spool.tokens:
-            raise InputError("no words to train on")
-        vocabulary, renumber = numbering.finish()
-        chunk_tokens = max(memory // chunk_bytes_per_token(order), MIN_CHUNK_TOKENS)
-        chunks = spool.chunks(chunk_tokens)
-        # one step per order for a single chunk; else one per chunk, then one per merged order
-        steps = order if len(chunks) == 1 else len(chunks) + order - 1
-        with report(progress, "counting and merging", steps) as advance:
-            counted = (_count(*spool.read(chunk), renumber, vocabulary, order, advance if len(chunks) == 1 else None)
-                       for chunk in chunks)
-            if len(chunks) == 1:
-                counts = next(counted)
-            else:
-                runs, unigram_counts = [], np.zeros(len(vocabulary), dtype=np.int64)
-                for index, tables in enumerate(counted):
-                    unigram_counts += tables[0].counts
-                    runs.append(spill_run(spill, index, tables))
-                    del tables
-                    advance(1, note=f"run {index + 1} of {len(chunks)}")
-                counts = merge_runs(spill, runs, unigram_counts, len(vocabulary), vocabulary.bos, memory, advance)
-            model = estimate_model(counts, vocabulary, smoothing, k=k, alpha=alpha)
-        return model, SpillReport(spool.sentences, spool.tokens, len(chunks), chunk_tokens, memory)
+        vocabulary, counts, run = _count_text(batches, order, memory, spill, min_count, vocab, progress)
+        model = estimate_model(counts.load() if isinstance(counts, DiskCounts) else counts, vocabulary, smoothing,
+                               k=k, alpha=alpha)
+    return model, run
+
+
+def write_arpa_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumbered], order: int,
+                       path: str | os.PathLike, *, memory: int | None = None,
+                       temp_dir: str | os.PathLike | None = None, min_count: int = 1,
+                       vocab: Iterable[str] | None = None, progress: Progress | None = None) -> SpillReport:
+    """`train_ngram_bounded` with modified Kneser-Ney, written to `path` as ARPA. A model that would not fit
+    the budget in memory (`MODEL_BYTES_PER_NGRAM`) is estimated and written range by range from its tables on
+    disk (`kneser_ney.py`): the same file, byte for byte."""
+    check_options(order, "kn")
+    memory = default_memory() if memory is None else memory
+    with spill_directory(temp_dir) as spill:
+        vocabulary, counts, run = _count_text(batches, order, memory, spill, min_count, vocab, progress)
+        if sum(run.sizes) * MODEL_BYTES_PER_NGRAM <= memory:
+            write_arpa(estimate_model(counts.load() if isinstance(counts, DiskCounts) else counts, vocabulary, "kn"),
+                       path)
+            return run
+        tables = counts if isinstance(counts, DiskCounts) else DiskCounts.of(spill, counts)
+        del counts
+        rows = range_rows(tables, memory)
+        with report(progress, "estimating and writing", 2 * order) as advance:
+            write_kneser_ney_arpa(tables, vocabulary, path, rows, advance)
+        run.streamed = True
+    return run
+
+
+def _count_text(batches, order: int, memory: int, spill: SpillDirectory, min_count: int,
+                vocab: Iterable[str] | None, progress: Progress | None
+                ) -> tuple[Vocabulary, list[OrderCounts] | DiskCounts, SpillReport]:
+    """The vocabulary and every order's counts (in memory when the text fit one chunk, else merged on disk)."""
+    numbering, spool = TrainingNumbering(min_count, vocab), TextSpool(spill)
+    for batch in batches:
+        spool.append(*(numbering.number_local(batch) if isinstance(batch, LocallyNumbered)
+                       else numbering.number(batch)))
+    if not spool.tokens:
+        raise InputError("no words to train on")
+    vocabulary, renumber = numbering.finish()
+    chunk_tokens = max(memory // chunk_bytes_per_token(order), MIN_CHUNK_TOKENS)
+    chunks = spool.chunks(chunk_tokens)
+    # one step per order for a single chunk; else one per chunk, then one per merged order
+    steps = order if len(chunks) == 1 else len(chunks) + order - 1
+    with report(progress, "counting and merging", steps) as advance:
+        counted = (_count(*spool.read(chunk), renumber, vocabulary, order, advance if len(chunks) == 1 else None)
+                   for chunk in chunks)
+        if len(chunks) == 1:
+            counts = next(counted)
+            sizes = [len(table) for table in counts]
+        else:
+            runs, unigram_counts = [], np.zeros(len(vocabulary), dtype=np.int64)
+            for index, tables in enumerate(counted):
+                unigram_counts += tables[0].counts
+                runs.append(spill_run(spill, index, tables))
+                del tables
+                advance(1, note=f"run {index + 1} of {len(chunks)}")
+            counts = merge_runs(spill, runs, unigram_counts, len(vocabulary), vocabulary.bos, memory, advance)
+            sizes = list(counts.sizes)
+    return vocabulary, counts, SpillReport(spool.sentences, spool.tokens, len(chunks), chunk_tokens, memory,
+                                           len(vocabulary), sizes)
 
 
 def _count(ids: np.ndarray, lengths: np.ndarray, renumber: np.ndarray | None, vocabulary: Vocabulary,
