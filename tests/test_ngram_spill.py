@@ -15,6 +15,7 @@ from bilingual_lm.ngram import train_ngram
 from bilingual_lm.ngram.counting import count_ngrams
 from bilingual_lm.ngram.spill import parse_memory, train_ngram_bounded, write_arpa_bounded
 from bilingual_lm.ngram.spill.kneser_ney import write_kneser_ney_arpa
+from bilingual_lm.ngram.spill.memory import resident, spare
 from bilingual_lm.ngram.spill.store import spill_directory
 from bilingual_lm.ngram.spill.tables import DiskCounts
 from bilingual_lm.ngram.vocabulary import encode_training
@@ -30,10 +31,11 @@ def sentences():
     (5, "kn", {}), (3, "kn", {"min_count": 2}), (3, "wb", {"vocab": ["的", "我", "是", "了", "你"]}),
 ])
 def test_spilled_runs_merge_into_the_model_counted_in_memory(tmp_path, order, smoothing, options):
-    text = sentences()
+    text = sentences()[:400]
     reference = train_ngram(text, order, smoothing, **options)
-    # 150 kB: chunks of ~450 tokens (about 50 runs for 22,527 words), merged in parts of ~2,300 rows
-    model, run = train_ngram_bounded([text[:700], text[700:2000], text[2000:]], order, smoothing, memory=150_000,
+    # a budget below what the process holds: chunks of 64 tokens (the smallest; about 50 runs for 400
+    # sentences), merged in parts of 4,096 rows (the smallest)
+    model, run = train_ngram_bounded([text[:70], text[70:200], text[200:]], order, smoothing, memory=1,
                                      temp_dir=tmp_path, **options)
     assert run.runs > 10 and run.tokens == sum(map(len, text))
     assert model.vocab == reference.vocab
@@ -46,14 +48,19 @@ def test_spilled_runs_merge_into_the_model_counted_in_memory(tmp_path, order, sm
 
 
 def test_cli_with_a_tiny_budget_spills_and_writes_the_same_arpa_bytes(tmp_path, monkeypatch, capsys):
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("\n".join(" ".join(words) for words in sentences()[:600]) + "\n", encoding="utf-8")
     reference = tmp_path / "memory.arpa"
-    train_ngram(sentences(), 5, "kn").save_arpa(reference)
+    train_ngram(sentences()[:600], 5, "kn").save_arpa(reference)
     output = tmp_path / "spilled.arpa"
-    code = run_blm(monkeypatch, "ngram", "train", TRAIN, "-n", 5, "--lang", "space", "--memory", "1M",
+    # 1 MB, less than the process holds: the smallest chunks, and the model estimated from disk in ranges of
+    # 1,024 rows
+    code = run_blm(monkeypatch, "ngram", "train", corpus, "-n", 5, "--lang", "space", "--memory", "1M",
                    "--temp-dir", tmp_path, "--no-progress", "-o", output)
     assert code == 0
-    runs = int(re.search(r"counted in (\d+) sorted runs", capsys.readouterr().err).group(1))
-    assert runs > 1
+    said = capsys.readouterr().err
+    assert int(re.search(r"counted in (\d+) sorted runs", said).group(1)) > 1
+    assert "estimated and written from disk" in said
     assert output.read_bytes() == reference.read_bytes()
 
 
@@ -71,6 +78,13 @@ def test_a_bad_memory_size_is_one_line(tmp_path, monkeypatch, capsys, size, says
 
 def test_memory_sizes_read_as_lmplz_reads_them():
     assert parse_memory("4G") == 4 << 30 and parse_memory("1.5m") == 3 << 19 and parse_memory("2097152") == 2 << 20
+
+
+def test_the_budget_counts_what_the_process_already_holds():
+    held = resident()
+    grown = np.ones(64 << 20, dtype=np.uint8)  # 64 MB more, touched
+    assert resident() - held >= 60 << 20 and spare(held + (100 << 20)) <= 40 << 20
+    del grown
 
 
 def test_a_temp_dir_that_is_missing_or_read_only_is_one_line(tmp_path, monkeypatch, capsys):
@@ -171,8 +185,9 @@ def test_the_api_streams_a_model_larger_than_the_budget_and_reports_it(tmp_path)
     text = sentences()
     reference = tmp_path / "memory.arpa"
     train_ngram(text, 4, "kn").save_arpa(reference)
-    # 2 MB: the 57,000 n-grams would need ~7 MB in memory, so they are estimated from disk
-    run = write_arpa_bounded([text], 4, tmp_path / "bounded.arpa", memory=2 << 20, temp_dir=tmp_path)
+    # 4 MB beyond what the process holds: the 57,000 n-grams would need ~7 MB in memory, so they are estimated
+    # from disk
+    run = write_arpa_bounded([text], 4, tmp_path / "bounded.arpa", memory=resident() + (4 << 20), temp_dir=tmp_path)
     assert run.streamed and run.runs > 1 and sum(run.sizes) == sum(len(k) for k in train_ngram(text, 4).keys)
     assert (tmp_path / "bounded.arpa").read_bytes() == reference.read_bytes()
     roomy = write_arpa_bounded([text], 4, tmp_path / "roomy.arpa", memory=1 << 30, temp_dir=tmp_path)
@@ -180,10 +195,9 @@ def test_the_api_streams_a_model_larger_than_the_budget_and_reports_it(tmp_path)
 
 
 def test_a_budget_too_small_for_the_model_is_one_line(tmp_path, monkeypatch, capsys):
-    # 60,000 distinct words: the unigrams' one array held whole (8 bytes each, ~0.5 MB) and the smallest
-    # range (1,024 rows at 672 bytes) do not fit 1 MB
+    # 140,000 distinct words: the unigrams' one array held whole (8 bytes each, 1.1 MB) does not fit 1 MB
     corpus = tmp_path / "wide.txt"
-    corpus.write_text("\n".join(f"w{i} w{i + 1}" for i in range(0, 60_000, 2)) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(f"w{i} w{i + 1}" for i in range(0, 140_000, 2)) + "\n", encoding="utf-8")
     code = run_blm(monkeypatch, "ngram", "train", corpus, "-n", 1, "--lang", "space", "--memory", "1M",
                    "--temp-dir", tmp_path, "--no-progress", "-o", tmp_path / "m.arpa")
     assert_one_line_error(code, capsys.readouterr().err, says="too small for this model")

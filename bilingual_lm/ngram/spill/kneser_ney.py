@@ -28,6 +28,7 @@ from bilingual_lm.ngram.arpa import ARPA_END, arpa_head, section_head
 from bilingual_lm.ngram.arpa_text import BLOCK, WordLines, formatted, spaced_words
 from bilingual_lm.ngram.smoothing.estimate import context_backoff, log10
 from bilingual_lm.ngram.smoothing.kneser_ney import counts_of_counts, discounts
+from bilingual_lm.ngram.spill.memory import spare
 from bilingual_lm.ngram.spill.tables import DiskCounts
 from bilingual_lm.ngram.vocabulary import Vocabulary
 from bilingual_lm.progress import Advance
@@ -39,15 +40,15 @@ MIN_ROWS = 1024
 
 
 def range_rows(tables: DiskCounts, memory: int) -> int:
-    """Rows per range within `memory`, after the one array held whole (8 bytes an n-gram of the largest
-    order); InputError if the budget cannot hold it."""
-    held = 8 * max(tables.sizes)
-    rows = (memory - held) // (ROW_BYTES + LINE_BYTES)
-    if rows < MIN_ROWS:
+    """Rows per range within a budget of `memory` bytes for the whole process, after what it holds now and the
+    one array held whole (8 bytes an n-gram of the largest order), and at least `MIN_ROWS`; InputError if the
+    budget could not hold that array and the smallest range even in an empty process."""
+    held, row = 8 * max(tables.sizes), ROW_BYTES + LINE_BYTES
+    if held + MIN_ROWS * row > memory:
+        needed = memory - spare(memory) + held + MIN_ROWS * row
         raise InputError(f"--memory: {memory >> 20} MB is too small for this model (its largest order has "
-                         f"{max(tables.sizes):,} n-grams): give it at least "
-                         f"{(held + MIN_ROWS * (ROW_BYTES + LINE_BYTES) >> 20) + 1} MB")
-    return rows
+                         f"{max(tables.sizes):,} n-grams): give it at least {(needed >> 20) + 1} MB")
+    return max((spare(memory) - held) // row, MIN_ROWS)
 
 
 def write_kneser_ney_arpa(tables: DiskCounts, vocabulary: Vocabulary, path: str | Path, rows: int,

@@ -20,7 +20,8 @@ from bilingual_lm.ngram.spill.store import SpillDirectory
 from bilingual_lm.ngram.spill.tables import DiskCounts
 from bilingual_lm.progress import Advance
 
-MERGE_BYTES_PER_ROW = 64  # a part's keys, counts and suffixes, their sort and the summed copies
+MERGE_BYTES_PER_ROW = 160  # a part's keys, counts and suffixes, their sort and the summed copies (measured: ~130)
+MIN_PART_ROWS = 4096
 
 
 @dataclass
@@ -51,7 +52,7 @@ def merge_runs(spill: SpillDirectory, runs: list[Run], unigram_counts: np.ndarra
     words = np.arange(vocab_size, dtype=np.int64)
     tables = DiskCounts(spill, vocab_size)
     tables.append(1, words, unigram_counts, np.full(vocab_size, -1, dtype=np.int64), words == bos)
-    part_rows = max(memory // MERGE_BYTES_PER_ROW, 1)
+    part_rows = max(memory // MERGE_BYTES_PER_ROW, MIN_PART_ROWS)
     for n in range(2, runs[0].order + 1):
         names = []  # per run: its global keys, counts and suffixes
         for run in runs:
@@ -90,16 +91,23 @@ def _merge(spill: SpillDirectory, names: list[tuple[str, str, str]], bound: int,
     edges = [np.concatenate([[0], spill.search(keys, bounds), [size]])
              for (keys, _, _), size in zip(names, sizes, strict=True)]
     for part in range(len(bounds) + 1):
-        pieces = [[spill.read(name, e[part], e[part + 1]) for name in run] for run, e in zip(names, edges, strict=True)]
-        merged = _merge_part(*(np.concatenate(column) for column in zip(*pieces, strict=True)), bound)
-        del pieces
-        yield merged
+        columns = []  # the part's keys, counts and suffixes, each read from every run and joined
+        for column in range(3):
+            columns.append(np.concatenate([spill.read(run[column], e[part], e[part + 1])
+                                           for run, e in zip(names, edges, strict=True)]))
+        yield _merge_part(columns, bound)
 
 
-def _merge_part(keys: np.ndarray, counts: np.ndarray, suffix: np.ndarray, bound: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merge_part(columns: list[np.ndarray], bound: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct keys of `columns` (keys, counts and suffixes; emptied here so that each array is let go as
+    soon as it is used), with their summed counts and suffixes."""
+    keys, counts, suffix = columns
+    columns.clear()
     if len(keys) == 0:
         return keys, counts, suffix
     sorted_keys, order = sort_pairs(keys, bound, np.arange(len(keys), dtype=np.int64), len(keys))
+    del keys
     first = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
-    return sorted_keys[first], np.add.reduceat(counts[order], first), suffix[order[first]]
+    summed = np.add.reduceat(counts[order], first)
+    del counts
+    return sorted_keys[first], summed, suffix[order[first]]
