@@ -32,6 +32,7 @@ from bench_ngram import BLM, build_corpus, describe_corpus, run_process  # noqa:
 
 from bilingual_lm.atomic import atomic_write  # noqa: E402
 from bilingual_lm.ngram import NgramModel, train_ngram  # noqa: E402
+from bilingual_lm.ngram.spill import parse_memory  # noqa: E402
 from bilingual_lm.provenance import provenance  # noqa: E402
 
 
@@ -202,7 +203,7 @@ def main() -> None:
               "load_average": os.getloadavg(), "provenance": provenance(command=" ".join(["python", *sys.argv]))}
     with atomic_write(args.output) as out:
         json.dump(record, out, ensure_ascii=False, indent=2)
-    plot(results, args.plot)
+    plot(results, args.plot, parse_memory(args.memory) / 1e9)
     print("| words | lmplz wall s | lmplz CPU s | lmplz peak GB | ours wall s | ours CPU s | ours peak GB "
           "| ours / lmplz wall |")
     print("|---|---|---|---|---|---|---|---|")
@@ -214,7 +215,7 @@ def main() -> None:
     print(f"wrote {args.output} and {args.plot}")
 
 
-def plot(results: list[dict], path: str) -> None:
+def plot(results: list[dict], path: str, budget_gb: float) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -225,6 +226,7 @@ def plot(results: list[dict], path: str) -> None:
     for name, label in (("lmplz", "KenLM lmplz"), ("ours_arpa", "blm ngram train")):
         left.plot(words, [row[name]["wall_s"] for row in results], "o-", label=label)
         right.plot(words, [row[name]["peak_gb"] for row in results], "o-", label=label)
+    right.axhline(budget_gb, linestyle="--", color="gray", label="the budget (-S, --memory)")
     for axis, title in ((left, "wall time (s)"), (right, "peak resident memory (GB)")):
         axis.set_xscale("log")
         axis.set_yscale("log")
