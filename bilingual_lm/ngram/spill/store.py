@@ -1,6 +1,6 @@
 """The temporary directory of a bounded training run: arrays written as raw files (appended to, part by part)
-and read back with plain reads, and the numbered text spooled there. Every failure to write (a full disk, a directory that cannot be written)
-is one `WriteError` naming the directory."""
+and read back with plain reads, and the numbered text spooled there. Every failure to write (a full disk, a
+directory that cannot be written) is one `WriteError` naming the directory."""
 
 from __future__ import annotations
 
