@@ -88,6 +88,7 @@ def write_arpa_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumber
             write_arpa(estimate_model(counts.load() if isinstance(counts, DiskCounts) else counts, vocabulary, "kn"),
                        path)
             return run
+        map_large_allocations()
         tables = counts if isinstance(counts, DiskCounts) else DiskCounts.of(spill, counts)
         del counts
         rows = range_rows(tables, memory)
@@ -101,7 +102,6 @@ def _count_text(batches, order: int, memory: int, spill: SpillDirectory, min_cou
                 vocab: Iterable[str] | None, progress: Progress | None
                 ) -> tuple[Vocabulary, list[OrderCounts] | DiskCounts, SpillReport]:
     """The vocabulary and every order's counts (in memory when the text fit one chunk, else merged on disk)."""
-    map_large_allocations()
     numbering, spool = TrainingNumbering(min_count, vocab), TextSpool(spill)
     for batch in batches:
         spool.append(*(numbering.number_local(batch) if isinstance(batch, LocallyNumbered)
@@ -112,6 +112,8 @@ def _count_text(batches, order: int, memory: int, spill: SpillDirectory, min_cou
     work = spare(memory)  # the budget is the whole process's
     chunk_tokens = max(work // chunk_bytes_per_token(order), MIN_CHUNK_TOKENS)
     chunks = spool.chunks(chunk_tokens)
+    if len(chunks) > 1:
+        map_large_allocations()
     # one step per order for a single chunk; else one per chunk, then one per merged order
     steps = order if len(chunks) == 1 else len(chunks) + order - 1
     with report(progress, "counting and merging", steps) as advance:
