@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -21,6 +22,7 @@ from typing import IO
 from bilingual_lm.errors import WriteError
 
 TMP_SUFFIX = ".tmp"
+FLUSH_EVERY = 32 << 20  # bytes between the flushes of `FlushBehind`
 
 
 def current_umask() -> int:
@@ -46,8 +48,11 @@ def writable_target(path: str | Path) -> Path:
 
 
 @contextmanager
-def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Write to a temporary file beside `path`, then rename it over `path` on success."""
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8",
+                 flush_behind: bool = False) -> Iterator[IO]:
+    """Write to a temporary file beside `path`, then rename it over `path` on success. With `flush_behind`
+    (for large files written piece by piece), the bytes written are handed to the disk as the writing goes
+    (`FlushBehind`), so that the final fsync waits for the last part only."""
     target = writable_target(path)
     tmp = None
     try:
@@ -56,7 +61,11 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
         os.fchmod(fd, permissions)
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
-            yield handle
+            if flush_behind:
+                with FlushBehind(handle, FLUSH_EVERY) as behind:
+                    yield behind
+            else:
+                yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -67,6 +76,41 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+class FlushBehind:
+    """A binary file's `write` that hands what has been written to the disk in a second thread (`os.fdatasync`)
+    every `every` bytes, while the caller computes what comes next (the thread waits on the disk, not on the
+    interpreter). Leaving it waits for the flush in flight and raises its error, if any."""
+
+    def __init__(self, handle: IO[bytes], every: int):
+        self.handle, self.every, self.unflushed = handle, every, 0
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending = None
+
+    def write(self, data) -> int:
+        written = self.handle.write(data)
+        self.unflushed += written
+        if self.unflushed >= self.every and (self.pending is None or self.pending.done()):
+            self._wait()
+            self.handle.flush()
+            self.pending = self.pool.submit(os.fdatasync, self.handle.fileno())
+            self.unflushed = 0
+        return written
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+
+    def __enter__(self) -> FlushBehind:
+        return self
+
+    def __exit__(self, *_) -> None:
+        try:
+            self._wait()
+        finally:
+            self.pool.shutdown()
 
 
 def _fsync_directory(directory: Path) -> None:

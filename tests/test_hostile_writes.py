@@ -7,6 +7,7 @@ import errno
 import os
 import resource
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,35 @@ def test_a_failed_write_removes_its_temporary_file_and_keeps_the_old_one(tmp_pat
         raise ValueError("the writer failed")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+def test_a_file_flushed_behind_holds_every_byte_written_in_order(tmp_path, monkeypatch):
+    flushed = []
+    real = os.fdatasync
+    monkeypatch.setattr("bilingual_lm.atomic.os.fdatasync", lambda fd: (flushed.append(fd), real(fd)))
+    monkeypatch.setattr("bilingual_lm.atomic.FLUSH_EVERY", 1000)
+    pieces = [bytes([i % 251]) * (i * 7 % 300) for i in range(500)]  # ~75 KB in pieces of 0 to 299 bytes
+    with atomic_write(tmp_path / "big.bin", "wb", flush_behind=True) as out:
+        for piece in pieces:
+            out.write(piece)
+            time.sleep(0.002)  # a writer that computes between writes: a flush never waits for another
+    assert (tmp_path / "big.bin").read_bytes() == b"".join(pieces)
+    assert len(flushed) >= 5  # handed to the disk as the writing went, not only at the end
+
+
+def test_a_disk_that_fails_a_flush_behind_is_a_write_error_and_the_old_file_survives(tmp_path, monkeypatch):
+    # a disk with delayed allocation reports a full disk when the pages are written back, not at write()
+    def full(_fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("bilingual_lm.atomic.os.fdatasync", full)
+    monkeypatch.setattr("bilingual_lm.atomic.FLUSH_EVERY", 1000)
+    target = tmp_path / "m.arpa"
+    target.write_bytes(b"old")
+    with pytest.raises(WriteError, match="no space left"), atomic_write(target, "wb", flush_behind=True) as out:
+        for _ in range(100):
+            out.write(b"x" * 100)
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["m.arpa"]
 
 
 def test_orphaned_temporary_files_are_removed(tmp_path):

@@ -55,11 +55,10 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
     if model.rule != "backoff" and model.order > 1:
         raise InputError("an add-k model above order 1 has no exact ARPA form (a word unseen after a "
                          "context gets a flat value, not a back-off); save it as .blm")
-    meta = {"smoothing": model.smoothing, "missing_backoff": model.missing_backoff,
-            "is_probability": model.is_probability, "params": model.params}
+    meta = arpa_meta(model.smoothing, model.params, model.missing_backoff, model.is_probability)
     size = len(model.vocabulary)
     spaced, word_lengths = spaced_words(model.vocabulary.words)
-    with atomic_write(path, "wb") as out:
+    with atomic_write(path, "wb", flush_behind=True) as out:
         out.write(arpa_head(meta, [len(keys) for keys in model.keys]))
         section = None
         for n, keys in enumerate(model.keys, start=1):
@@ -74,6 +73,12 @@ def write_arpa(model: NgramModel, path: str | Path) -> None:
                 prefix = keys[b] // size if n > 1 else None
                 out.write(section.lines(numbers, prefix, keys[b] % size).data)
         out.write(ARPA_END)
+
+
+def arpa_meta(smoothing: str, params: dict, missing_backoff: float = 0.0, is_probability: bool = True) -> dict:
+    """What our comment line records of a model: how to score what the file does not store."""
+    return {"smoothing": smoothing, "missing_backoff": missing_backoff, "is_probability": is_probability,
+            "params": params}
 
 
 def arpa_head(meta: dict, sizes: list[int]) -> bytes:

@@ -24,7 +24,7 @@ import numpy as np
 
 from bilingual_lm.atomic import atomic_write
 from bilingual_lm.errors import InputError
-from bilingual_lm.ngram.arpa import ARPA_END, arpa_head, section_head
+from bilingual_lm.ngram.arpa import ARPA_END, arpa_head, arpa_meta, section_head
 from bilingual_lm.ngram.arpa_text import BLOCK, WordLines, formatted, spaced_words
 from bilingual_lm.ngram.smoothing.estimate import context_backoff, log10
 from bilingual_lm.ngram.smoothing.kneser_ney import counts_of_counts, discounts
@@ -69,10 +69,9 @@ def write_kneser_ney_arpa(tables: DiskCounts, vocabulary: Vocabulary, path: str 
             advance(1)
     params = {"order": order, "discounts": [list(amounts) for amounts, _ in found],
               "discount_fallback_orders": [n for n, (_, fell_back) in enumerate(found, start=1) if fell_back]}
-    meta = {"smoothing": "kn", "missing_backoff": 0.0, "is_probability": True, "params": params}
     lines = WordLines(*spaced_words(vocabulary.words))
-    with atomic_write(path, "wb") as out:
-        out.write(arpa_head(meta, tables.sizes))
+    with atomic_write(path, "wb", flush_behind=True) as out:
+        out.write(arpa_head(arpa_meta("kn", params), tables.sizes))
         below = None
         for n in range(1, order + 1):
             out.write(section_head(n))
@@ -84,6 +83,7 @@ def write_kneser_ney_arpa(tables: DiskCounts, vocabulary: Vocabulary, path: str 
 
 
 def _ranges(size: int, rows: int):
+    """Consecutive (start, stop) ranges of at most `rows` of `size` rows."""
     return ((start, min(start + rows, size)) for start in range(0, size, rows))
 
 
