@@ -43,12 +43,12 @@ def range_rows(tables: DiskCounts, memory: int) -> int:
     """Rows per range within a budget of `memory` bytes for the whole process, after what it holds now and the
     one array held whole (8 bytes an n-gram of the largest order), and at least `MIN_ROWS`; InputError if the
     budget could not hold that array and the smallest range even in an empty process."""
-    held, row = 8 * max(tables.sizes), ROW_BYTES + LINE_BYTES
+    held, row, free = 8 * max(tables.sizes), ROW_BYTES + LINE_BYTES, spare(memory)
     if held + MIN_ROWS * row > memory:
-        needed = memory - spare(memory) + held + MIN_ROWS * row
+        needed = memory - free + held + MIN_ROWS * row
         raise InputError(f"--memory: {memory >> 20} MB is too small for this model (its largest order has "
                          f"{max(tables.sizes):,} n-grams): give it at least {(needed >> 20) + 1} MB")
-    return max((spare(memory) - held) // row, MIN_ROWS)
+    return max((free - held) // row, MIN_ROWS)
 
 
 def write_kneser_ney_arpa(tables: DiskCounts, vocabulary: Vocabulary, path: str | Path, rows: int,

@@ -62,14 +62,14 @@ class DiskCounts:
         """Order n's rows as consecutive ranges of about `rows` rows that never split a context (the n-grams
         sharing their first n-1 words are consecutive): a context larger than `rows` is a range of its own."""
         size, start = self.sizes[n - 1], 0
+        if n == 1:  # the unigrams share one context, the empty one
+            rows = size
         while start < size:
             stop = min(start + rows, size)
-            if n > 1 and stop < size:
+            if stop < size:
                 context = int(self.read(n, "keys", stop, stop + 1)[0]) // self.vocab_size
                 stop = int(self.first_row(n, np.array([context * self.vocab_size]))[0])
                 if stop <= start:  # one context fills the range
                     stop = int(self.first_row(n, np.array([(context + 1) * self.vocab_size]))[0])
-            elif n == 1:
-                stop = size  # the unigrams share one context, the empty one
             yield start, stop
             start = stop

@@ -68,8 +68,7 @@ def train_ngram_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumbe
     memory = default_memory() if memory is None else memory
     with spill_directory(temp_dir) as spill:
         vocabulary, counts, run = _count_text(batches, order, memory, spill, min_count, vocab, progress)
-        model = estimate_model(counts.load() if isinstance(counts, DiskCounts) else counts, vocabulary, smoothing,
-                               k=k, alpha=alpha)
+        model = estimate_model(_in_memory(counts), vocabulary, smoothing, k=k, alpha=alpha)
     return model, run
 
 
@@ -85,8 +84,7 @@ def write_arpa_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumber
     with spill_directory(temp_dir) as spill:
         vocabulary, counts, run = _count_text(batches, order, memory, spill, min_count, vocab, progress)
         if sum(run.sizes) * MODEL_BYTES_PER_NGRAM <= spare(memory):
-            write_arpa(estimate_model(counts.load() if isinstance(counts, DiskCounts) else counts, vocabulary, "kn"),
-                       path)
+            write_arpa(estimate_model(_in_memory(counts), vocabulary, "kn"), path)
             return run
         map_large_allocations()
         tables = counts if isinstance(counts, DiskCounts) else DiskCounts.of(spill, counts)
@@ -96,6 +94,11 @@ def write_arpa_bounded(batches: Iterable[Sequence[Sequence[str]] | LocallyNumber
             write_kneser_ney_arpa(tables, vocabulary, path, rows, advance)
         run.streamed = True
     return run
+
+
+def _in_memory(counts: list[OrderCounts] | DiskCounts) -> list[OrderCounts]:
+    """The counts of every order in memory, read back if the merge left them on disk."""
+    return counts.load() if isinstance(counts, DiskCounts) else counts
 
 
 def _count_text(batches, order: int, memory: int, spill: SpillDirectory, min_count: int,
