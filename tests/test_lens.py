@@ -132,9 +132,11 @@ class _BiasedHead(torch.nn.Module):
         return self.out
 
 
-def test_tiled_head_equals_a_plain_computation_across_tiles(monkeypatch):
+@pytest.mark.parametrize("workers", [1, 2, 3, 8])
+def test_tiled_head_equals_a_plain_computation_across_tiles(workers, monkeypatch):
     """Tiles smaller than the rows and the vocabulary (and not dividing them), with a bias and a softcap; the
-    (row, target) pairs repeat rows, as the lens asks for two answers at every state."""
+    (row, target) pairs repeat rows, as the lens asks for two answers at every state. The vocabulary's 5 tiles are
+    folded in 1, 2 or 3 spans by as many threads and merged (8 workers get one tile each)."""
     monkeypatch.setitem(head.HEAD_TILE, "cpu", (3, 7))
     generator = torch.Generator().manual_seed(1)
     hidden, weight = torch.randn(10, 5, generator=generator), torch.randn(30, 5, generator=generator) * 3
@@ -142,7 +144,7 @@ def test_tiled_head_equals_a_plain_computation_across_tiles(monkeypatch):
     rows = torch.arange(10).repeat_interleave(2)
     targets = torch.randint(0, 30, (20,), generator=generator)
     groups = (torch.rand(30, 2, generator=generator) > 0.5).float()
-    reading = head.head_pass(model, hidden, targets, rows, groups)
+    reading = head.head_pass(model, hidden, targets, rows, groups, workers=workers)
     logits = torch.tanh((hidden.double() @ weight.double().T + model.out.bias.double()) / 2.5) * 2.5
     logprobs = torch.log_softmax(logits, dim=-1)
     probs = logprobs.exp()
