@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 # The online logsumexp runs over tiles of (positions × vocabulary rows), written into one reused buffer. On a CPU
 # a 1024 × 2048 fp32 tile (8 MiB) stays in cache for the max / exp / sum passes over it; on a GPU large tiles keep
@@ -82,8 +83,6 @@ def vocabulary_spans(size: int, tile_columns: int, workers: int) -> list[range]:
 @contextmanager
 def one_thread_each():
     """torch's operators and the BLAS that numpy calls single-threaded while the span threads run."""
-    from threadpoolctl import threadpool_limits
-
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
