@@ -156,6 +156,19 @@ def test_tiled_head_equals_a_plain_computation_across_tiles(workers, monkeypatch
     assert torch.equal(reading.top_token, logits.argmax(dim=-1))
 
 
+def test_head_in_spans_gives_torch_its_threads_back():
+    """The span threads run with torch single-threaded; the caller's thread count is restored after the pass."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        generator = torch.Generator().manual_seed(2)
+        model = _BiasedHead(torch.randn(30, 5, generator=generator), torch.zeros(30), 2.5)
+        head.head_pass(model, torch.randn(4, 5, generator=generator), torch.tensor([1, 2, 3, 4]), workers=2)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize("architecture", ["llama", "gemma3"])
 def test_batched_readings_equal_one_prompt_at_a_time(architecture, monkeypatch):
     """Token trees of at most 12 nodes: 我喜欢喝茶。我喜欢喝, 我喜欢喝茶。我喜欢 and 我喜欢喝茶。你呢 share their
