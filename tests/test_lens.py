@@ -246,3 +246,11 @@ def test_a_head_with_a_logit_scale_is_refused():
     torch.manual_seed(0)
     with pytest.raises(InputError, match="head is not final norm"):
         _lens(CohereForCausalLM(config).eval())
+
+
+def test_a_model_without_a_linear_head_is_refused_in_one_line(monkeypatch):
+    """A head that is not a linear layer (here none at all) has no weight rows to read states through."""
+    scorer = TransformerScorer(tiny_llama(), tiny_tokenizer(), name="headless")
+    monkeypatch.setattr(scorer.model, "get_output_embeddings", lambda: None)
+    with pytest.raises(InputError, match="has no linear output head for the logit lens"):
+        LogitLens(scorer)

@@ -53,7 +53,7 @@ class LogitLens:
         self.scorer, self.model, self.tokenizer = scorer, scorer.model, scorer.tokenizer
         self.head = self.model.get_output_embeddings()
         self.norm = final_norm(self.model)
-        if self.head is None or not hasattr(self.head, "weight"):
+        if not isinstance(self.head, torch.nn.Linear):
             raise InputError(f"{type(self.model).__name__} has no linear output head for the logit lens")
         self.device = self.head.weight.device
         self._groups: torch.Tensor | None = None
