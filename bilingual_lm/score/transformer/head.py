@@ -21,9 +21,9 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-# The online logsumexp runs over tiles of (positions × vocabulary rows), written into one reused buffer. On a CPU
-# a 1024 × 2048 fp32 tile (8 MiB) stays in cache for the max / exp / sum passes over it; on a GPU large tiles keep
-# the kernels busy.
+# The online logsumexp runs over tiles of (positions × vocabulary rows), written into one reused buffer per span of
+# the vocabulary. On a CPU a 1024 × 2048 fp32 tile (8 MiB) stays in cache for the max / exp / sum passes over it;
+# on a GPU large tiles keep the kernels busy.
 HEAD_TILE = {"cpu": (1024, 2048), "other": (4096, 16384)}
 HEAD_QUEUE_ROWS = 4096  # hidden states that wait for one pass of the head
 
@@ -97,15 +97,15 @@ class _Sums:
     each pair's picked logit (0 where its target is in another span). With groups also A = Σ e^(z − m) (z − m),
     so H = log S − A / S (nats), G_g = Σ_{v in g} e^(z − m), so mass_g = G_g / S, and the top token."""
 
-    def __init__(self, count: int, pairs: int, groups: torch.Tensor | None, device):
+    def __init__(self, count: int, pairs: int, groups: int | None, device):
         self.top = torch.full((count,), -math.inf, device=device)
         self.total = torch.zeros(count, device=device)
         self.picked = torch.zeros(pairs, device=device)
-        self.groups = groups
-        if groups is not None:
+        self.spread = groups is not None
+        if self.spread:
             self.weighted = torch.zeros(count, device=device)
             self.top_token = torch.zeros(count, dtype=torch.long, device=device)
-            self.mass = torch.zeros((count, groups.shape[1]), device=device)
+            self.mass = torch.zeros((count, groups), device=device)
 
     def add(self, chunk: slice, logits: torch.Tensor) -> None:
         """Fold one tile without groups (its logits are overwritten): when m grows to m', S is rescaled by
@@ -138,7 +138,7 @@ class _Sums:
         """The sums of two spans as one: both rescaled to the larger maximum (each span's maximum is finite)."""
         top = torch.maximum(self.top, other.top)
         mine, theirs = torch.exp(self.top - top), torch.exp(other.top - top)
-        if self.groups is not None:
+        if self.spread:
             self.weighted = ((self.weighted + (self.top - top) * self.total) * mine
                              + (other.weighted + (other.top - top) * other.total) * theirs)
             self.mass = self.mass * mine[:, None] + other.mass * theirs[:, None]
@@ -151,7 +151,7 @@ class _Sums:
     def reading(self, rows: torch.Tensor) -> HeadReading:
         log_total = torch.log(self.total)
         reading = HeadReading(self.picked - self.top[rows] - log_total[rows])
-        if self.groups is not None:
+        if self.spread:
             reading.entropy = log_total - self.weighted / self.total
             reading.top_token, reading.group_mass = self.top_token, self.mass / self.total[:, None]
         return reading
@@ -168,14 +168,14 @@ class _SpanFold:
         # stored (groups + 1) × vocab: a tile's product with its columns transposed runs about 3× faster on a CPU
         self.columns = None if groups is None else torch.cat(
             [groups, torch.ones((groups.shape[0], 1), device=groups.device)], dim=1).T.contiguous()
-        self.groups = groups
 
     @torch.no_grad()  # grad mode is per thread: a span's thread starts with it on
     def __call__(self, span: range) -> _Sums:
         count, device = self.hidden.shape[0], self.hidden.device
-        sums = _Sums(count, self.targets.shape[0], self.groups, device)
+        groups = None if self.columns is None else self.columns.shape[0] - 1
+        sums = _Sums(count, self.targets.shape[0], groups, device)
         buffer = torch.empty(min(self.tile_rows, count) * self.tile_columns, device=device)
-        exps = None if self.groups is None else torch.empty_like(buffer)  # the tile's e^(z − m'), reused
+        exps = None if groups is None else torch.empty_like(buffer)  # the tile's e^(z − m'), reused
         weight, bias = self.head.weight, self.head.bias
         for begin in range(span.start, span.stop, self.tile_columns):
             end = min(begin + self.tile_columns, span.stop)
@@ -186,7 +186,7 @@ class _SpanFold:
                                       None if bias is None else bias[begin:end], self.cap, buffer)
                 here = wanted & (self.rows >= first) & (self.rows < first + self.tile_rows)
                 sums.picked[here] = logits[self.rows[here] - first, self.targets[here] - begin]
-                if self.groups is None:
+                if groups is None:
                     sums.add(chunk, logits)
                 else:
                     sums.add_spread(chunk, begin, logits, self.columns[:, begin:end], exps)
