@@ -156,25 +156,6 @@ def test_tiled_head_equals_a_plain_computation_across_tiles(workers, monkeypatch
     assert torch.equal(reading.top_token, logits.argmax(dim=-1))
 
 
-@pytest.mark.parametrize("workers", [1, 2, 3])
-@pytest.mark.parametrize("biased", [True, False])
-def test_head_logits_in_spans_equal_a_plain_computation(workers, biased, monkeypatch):
-    """Sampling's logits, the vocabulary cut into spans of 7 columns' tiles (30 = 7 + 7 + 7 + 7 + 2), one per
-    thread: the same as one fp64 product with the bias and the softcap (without a bias, numpy's product runs)."""
-    monkeypatch.setitem(head.HEAD_TILE, "cpu", (3, 7))
-    generator = torch.Generator().manual_seed(3)
-    hidden, weight = torch.randn(6, 5, generator=generator), torch.randn(30, 5, generator=generator) * 3
-    bias = torch.randn(30, generator=generator) if biased else torch.zeros(30)
-    model = _BiasedHead(weight, bias, 2.5)
-    if not biased:
-        model.out.bias = None
-    expected = torch.tanh((hidden.double() @ weight.double().T + bias.double()) / 2.5) * 2.5
-    with torch.inference_mode():  # as sampling calls it: the span threads must not write outside that mode
-        logits = head.head_logits(model, hidden, workers=workers)
-    assert logits.dtype == torch.float32
-    assert torch.allclose(logits.double(), expected, atol=1e-5)
-
-
 def test_head_in_spans_gives_torch_its_threads_back():
     """The span threads run with torch single-threaded; the caller's thread count is restored after the pass."""
     threads = torch.get_num_threads()

@@ -193,35 +193,13 @@ class _SpanFold:
         return sums
 
 
-def head_logits(model, hidden: torch.Tensor, workers: int | None = None) -> torch.Tensor:
-    """The head's logits at `hidden` (rows × vocab, fp32, soft-capped as the model does), for sampling's few rows.
-
-    On a CPU the vocabulary is cut into one span per thread, as in `head_pass`: at sampling's 24–96 rows torch's
-    two-threaded product ran at half the rate of two single-threaded spans (eval/bench/README.md)."""
-    head = model.get_output_embeddings()
-    weight, bias, cap = head.weight, head.bias, softcap(model)
-    logits = torch.empty((hidden.shape[0], weight.shape[0]), device=hidden.device)
-    hidden = hidden.to(weight.dtype).contiguous()
-
-    @torch.inference_mode()  # grad and inference modes are per thread; the caller's may be either
-    def fill(span: range) -> None:
-        part = logits[:, span.start : span.stop]
-        if hidden.device.type == "cpu" and hidden.dtype == torch.float32 and bias is None:
-            np.matmul(hidden.numpy(), weight[span.start : span.stop].detach().numpy().T, out=part.numpy())
-        else:
-            part.copy_(torch.nn.functional.linear(hidden, weight[span.start : span.stop],
-                                                  None if bias is None else bias[span.start : span.stop]))
-        if cap is not None:
-            apply_softcap(part, cap)
-
-    workers = workers or (torch.get_num_threads() if hidden.device.type == "cpu" else 1)
-    spans = vocabulary_spans(weight.shape[0], HEAD_TILE["cpu"][1], workers)
-    if len(spans) == 1:
-        fill(spans[0])
-    else:
-        with one_thread_each(), ThreadPoolExecutor(len(spans)) as pool:
-            list(pool.map(fill, spans))
-    return logits
+def full_logprobs(model, hidden: torch.Tensor) -> torch.Tensor:
+    """log_softmax over the whole vocabulary of the head at `hidden` (rows × vocab, fp32; soft-capped)."""
+    logits = model.get_output_embeddings()(hidden).float()
+    cap = softcap(model)
+    if cap is not None:
+        logits = torch.tanh(logits / cap) * cap
+    return torch.log_softmax(logits, dim=-1)
 
 
 def target_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -242,12 +220,9 @@ def slice_logits(hidden, weight, bias, cap: float | None, buffer: torch.Tensor) 
         torch.mm(hidden, weight.T, out=logits)
     else:
         logits.copy_(torch.nn.functional.linear(hidden, weight, bias))
-    return logits if cap is None else apply_softcap(logits, cap)
-
-
-def apply_softcap(logits: torch.Tensor, cap: float) -> torch.Tensor:
-    """The model's soft cap, c · tanh(x / c), in place."""
-    return logits.div_(cap).tanh_().mul_(cap)
+    if cap is not None:
+        logits.div_(cap).tanh_().mul_(cap)
+    return logits
 
 
 class Pairs:

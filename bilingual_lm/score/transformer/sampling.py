@@ -28,8 +28,8 @@ _NEVER_SAMPLED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # token
 def next_token_distributions(scorer, contexts: Sequence[str]) -> list[NextTokenDistribution]:
     """The model's log-softmax (fp32) after each context, over its whole vocabulary."""
     ids, mask, positions = left_padded(scorer, [context_ids(scorer, context) for context in contexts])
-    logits, _ = scorer.last_logits(input_ids=ids, attention_mask=mask, position_ids=positions)
-    logprobs = torch.log_softmax(logits, dim=-1).cpu()
+    out = scorer.model(input_ids=ids, attention_mask=mask, position_ids=positions, **scorer.keep_last())
+    logprobs = torch.log_softmax(out.logits[:, -1].float(), dim=-1).cpu()
     tokens = scorer.vocabulary(logprobs.shape[1])
     return [NextTokenDistribution(tokens=tokens, logprobs=row.tolist()) for row in logprobs]
 
@@ -43,12 +43,14 @@ def sample(scorer, requests: Sequence[SampleRequest]) -> list[list[str]]:
         return []
     contexts = [context_ids(scorer, r.context) for r in requests]
     ids, mask, positions = left_padded(scorer, contexts)
-    logits, cache = scorer.last_logits(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
+    out = scorer.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                       **scorer.keep_last())
+    cache = out.cache
     owners = [r for r, request in enumerate(requests) for _ in range(request.num_samples)]
     rows_of = [[row for row, owner in enumerate(owners) if owner == r] for r in range(len(requests))]
     owner_index = torch.tensor(owners, device=scorer.device)
     cache.reorder_cache(owner_index)  # one copy of its context per sample (the public API beam search uses)
-    logits = logits[owner_index]
+    logits = out.logits[owner_index, -1].float()
     mask = mask[owner_index]
     length = torch.tensor([len(contexts[r]) for r in owners], device=scorer.device)
     generators = [torch.Generator().manual_seed(r.seed) for r in requests]
@@ -76,9 +78,9 @@ def sample(scorer, requests: Sequence[SampleRequest]) -> list[list[str]]:
         if step + 1 == steps:
             break
         mask = torch.cat([mask, torch.ones((len(owners), 1), dtype=mask.dtype, device=scorer.device)], dim=1)
-        logits, cache = scorer.last_logits(input_ids=torch.tensor(picked, device=scorer.device)[:, None],
-                                           attention_mask=mask, position_ids=(length + step)[:, None], use_cache=True,
-                                           cache=cache)
+        out = scorer.model(input_ids=torch.tensor(picked, device=scorer.device)[:, None], attention_mask=mask,
+                           position_ids=(length + step)[:, None], use_cache=True, cache=cache)
+        logits = out.logits[:, -1].float()
     return [[continuation_text(scorer.tokenizer, contexts[r], new[row]) for row in rows]
             for r, rows in enumerate(rows_of)]
 

@@ -26,14 +26,7 @@ from bilingual_lm.score.base import (
 )
 from bilingual_lm.score.transformer import candidates, sampling, states
 from bilingual_lm.score.transformer.encoding import Encoded, Row, check_offsets, context_ids, encode, windows
-from bilingual_lm.score.transformer.head import (
-    HEAD_QUEUE_ROWS,
-    HeadQueue,
-    head_logits,
-    head_logprobs,
-    softcap,
-    store,
-)
+from bilingual_lm.score.transformer.head import HEAD_QUEUE_ROWS, HeadQueue, head_logprobs, softcap, store
 from bilingual_lm.score.transformer.head import target_logprobs as model_target_logprobs
 from bilingual_lm.score.transformer.padded import length_sorted_batches, padded_inputs
 from bilingual_lm.score.transformer.paths import choose_paths
@@ -157,14 +150,9 @@ class TransformerScorer(Scorer):
             return model_target_logprobs(self.model(**inputs, logits_to_keep=keep).logits, targets)
         return model_target_logprobs(self.model(**inputs).logits[keep], targets)
 
-    def last_logits(self, **inputs) -> tuple[torch.Tensor, object]:
-        """The fp32 logits after each row's last token, and the model's cache when `inputs` ask for one; with the
-        tiled head, computed from the final hidden states by `head_logits`."""
-        if self.paths.tiled_head:
-            out = self.model.base_model(**inputs)
-            return head_logits(self.model, out.last_hidden_state[:, -1]), out.cache
-        out = self.model(**inputs, **({"logits_to_keep": 1} if self.keeps_logits else {}))
-        return out.logits[:, -1].float(), out.cache
+    def keep_last(self) -> dict:
+        """The forward option that computes logits at the last position only, where the model has it."""
+        return {"logits_to_keep": 1} if self.keeps_logits else {}
 
     def vocabulary(self, size: int) -> list[str]:
         """The token strings of ids 0 … size-1 (converted once: a 262k vocabulary takes a while)."""
